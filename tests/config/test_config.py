@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write
+from tui.config import CliOverrides, Secret, load_settings
+from tui.config.envfiles import read_env_file
+
+KEY = "convex-self-hosted|01" + "ab" * 40
+KEY2 = "convex-self-hosted|01" + "cd" * 40
+
+
+def test_default_when_nothing_configured(tmp_path: Path) -> None:
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={})
+    assert s.url == "http://127.0.0.1:3210"
+    assert s.url_source == "default"
+    assert s.admin_key is None
+    assert s.site_url == "http://127.0.0.1:3211"
+    assert s.dashboard_url == "http://127.0.0.1:6791"
+
+
+def test_project_files_in_order(tmp_path: Path) -> None:
+    write(tmp_path / ".env", "CONVEX_SELF_HOSTED_URL=http://env-file:1\n")
+    write(tmp_path / ".env.local", "CONVEX_SELF_HOSTED_URL=http://env-local:1\n")
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={})
+    assert s.url == "http://env-local:1"
+    assert s.url_source == ".env.local:1"
+    write(tmp_path / ".env.convex.local", "# c\nCONVEX_SELF_HOSTED_URL=http://convex-local:1\n")
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={})
+    assert s.url == "http://convex-local:1"
+    assert s.url_source == ".env.convex.local:2"
+
+
+def test_env_beats_files_and_flags_beat_env(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".env.convex.local",
+        f"CONVEX_SELF_HOSTED_URL=http://file:1\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n",
+    )
+    env = {"CONVEX_URL": "http://process:2", "CONVEX_ADMIN_KEY": KEY2}
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ=env)
+    assert (s.url, s.url_source) == ("http://process:2", "env CONVEX_URL")
+    # Any name in the process environment beats every file.
+    assert s.admin_key == Secret(KEY2) and s.admin_key_source == "env CONVEX_ADMIN_KEY"
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path, url="http://flag:3", admin_key=KEY2), environ=env
+    )
+    assert (s.url, s.url_source) == ("http://flag:3", "--url")
+    assert s.admin_key == Secret(KEY2) and s.admin_key_source == "--admin-key"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CONVEX_SELF_HOSTED_URL",
+        "CONVEX_URL",
+        "CONVEX_CLOUD_ORIGIN",
+        "CONVEX_DEPLOYMENT_URL",
+        "VITE_CONVEX_URL",
+        "CONVEX_DEPLOYMENT",
+    ],
+)
+def test_every_url_variable_is_accepted(tmp_path: Path, name: str) -> None:
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={name: "https://api.example:443"})
+    assert s.url == "https://api.example:443"
+    assert s.url_source == f"env {name}"
+
+
+def test_convex_deployment_name_is_not_a_url(tmp_path: Path) -> None:
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path), environ={"CONVEX_DEPLOYMENT": "dev:happy-cat-123"}
+    )
+    assert s.url_source == "default"
+
+
+def test_env_file_flag_is_read_first(tmp_path: Path) -> None:
+    other = write(tmp_path / "custom.env", "CONVEX_SELF_HOSTED_URL=http://custom:9\n")
+    write(tmp_path / ".env.convex.local", "CONVEX_SELF_HOSTED_URL=http://convex-local:1\n")
+    s = load_settings(CliOverrides(project_dir=tmp_path, env_file=other), environ={})
+    assert s.url == "http://custom:9"
+
+
+def test_profiles_and_protected(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "config.toml",
+        """
+default_profile = "staging"
+theme = "nord"
+[keymap]
+"pane.logs" = "l"
+[profiles.staging]
+url = "https://staging.example"
+compose_project = "docker"
+[profiles.prod]
+url = "https://prod.example"
+protected = true
+""",
+    )
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path, config_path=cfg), environ={"CONVEX_URL": "http://x:1"}
+    )
+    assert (s.profile, s.url, s.compose_project, s.protected, s.read_only) == (
+        "staging",
+        "https://staging.example",
+        "docker",
+        False,
+        False,
+    )
+    assert s.theme == "nord" and s.keymap == {"pane.logs": "l"}
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path, config_path=cfg, profile="prod"), environ={}
+    )
+    assert s.protected and s.read_only
+    # A typed flag beats the profile.
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path, config_path=cfg, profile="prod", url="http://l:1"),
+        environ={},
+    )
+    assert s.url == "http://l:1"
+
+
+def test_settings_file_from_env_var(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "elsewhere.toml", '[profiles.local]\nurl = "http://from-config:5"\n')
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={"CONVEX_TUI_CONFIG": str(cfg)})
+    assert s.url == "http://from-config:5" and s.settings_file == cfg
+
+
+def test_broken_settings_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", "this is = = not toml")
+    s = load_settings(CliOverrides(project_dir=tmp_path, config_path=cfg), environ={})
+    assert s.problems and "invalid TOML" in s.problems[0]
+
+
+def test_secret_never_in_repr(tmp_path: Path) -> None:
+    s = load_settings(CliOverrides(project_dir=tmp_path, admin_key=KEY), environ={})
+    for text in (repr(s), str(s), repr(s.admin_key), str(s.admin_key), f"{s.admin_key}"):
+        assert KEY not in text and "ab" * 40 not in text
+    assert s.key_fingerprint == "convex-self-hosted…abab"
+    assert s.admin_key is not None and s.admin_key.reveal() == KEY
+
+
+def test_malformed_env_files_report_file_and_line(tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.env", "A=1\nthis is not valid\nB=2\n")
+    ef = read_env_file(bad)
+    assert ef.values == {"A": "1", "B": "2"}
+    assert [(p.line, "cannot parse" in p.message) for p in ef.problems] == [(2, True)]
+    binary = tmp_path / "bin.env"
+    binary.write_bytes(b"A=1\x00\x01\x02")
+    assert "binary" in read_env_file(binary).problems[0].message
+    latin = tmp_path / "latin.env"
+    latin.write_bytes(b"A=1\nB=\xff\xfe\n")
+    assert read_env_file(latin).problems[0].line == 2
+    unreadable = write(tmp_path / "locked.env", "A=1\n", mode=0o000)
+    ef = read_env_file(unreadable)
+    import os
+
+    if os.geteuid() != 0:  # root reads anything
+        assert "unreadable" in ef.problems[0].message
+
+
+def test_variable_expansion_within_file(tmp_path: Path) -> None:
+    write(tmp_path / ".env.convex.local", "BASE=http://h:3210\nCONVEX_SELF_HOSTED_URL=${BASE}\n")
+    assert load_settings(CliOverrides(project_dir=tmp_path), environ={}).url == "http://h:3210"

@@ -1,0 +1,176 @@
+"""Command-line entry point. Kept import-light: `--help` and `--version` load no Textual, no httpx."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui import __version__
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+
+PRECEDENCE = """\
+configuration precedence (first match wins):
+  1. flags: --url, --admin-key (--env-file adds a file, --project-dir picks the directory)
+  2. the selected profile's url (settings file, --profile or default_profile)
+  3. process environment: CONVEX_SELF_HOSTED_URL, CONVEX_URL, CONVEX_CLOUD_ORIGIN,
+     CONVEX_DEPLOYMENT_URL, VITE_CONVEX_URL, CONVEX_DEPLOYMENT (when a URL);
+     CONVEX_SELF_HOSTED_ADMIN_KEY, CONVEX_ADMIN_KEY
+  4. env files: --env-file, then .env.convex.local, .env.local, .env in the project directory
+  5. default http://127.0.0.1:3210
+settings file: $CONVEX_TUI_CONFIG or <platform config dir>/convex-tui/config.toml
+"""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("deployment")
+    g.add_argument("--url", help="deployment URL (API, port 3210)")
+    g.add_argument("--admin-key", help="admin key (prefer the env file; never echoed)")
+    g.add_argument("--env-file", type=Path, help="extra env file, read before the project's")
+    g.add_argument("--project-dir", type=Path, help="workspace directory holding .env files")
+    g.add_argument("--profile", help="named profile from the settings file")
+    g.add_argument("--config", type=Path, help="settings file (default: $CONVEX_TUI_CONFIG)")
+    g.add_argument("--read-only", action="store_true", help="refuse every write action")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common)
+    parser = argparse.ArgumentParser(
+        prog="convex-tui",
+        description="A keyboard-driven console for a self-hosted Convex deployment.",
+        epilog=PRECEDENCE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"convex-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            epilog=PRECEDENCE,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    add("console", "open the console (the default)")
+    demo = add("demo", "start an in-process sandbox with the demo app and open the console on it")
+    demo.add_argument(
+        "--no-console",
+        action="store_true",
+        help="only serve the sandbox (print URL and key), no console",
+    )
+    sb = add("sandbox", "run a sandbox deployment in the foreground until Ctrl-C")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=3210)
+    sb.add_argument("--site-port", type=int, default=3211)
+    store = sb.add_mutually_exclusive_group()
+    store.add_argument("--data", type=Path, help="data directory (default: user data dir)")
+    store.add_argument("--memory", action="store_true", help="throwaway storage")
+    sb.add_argument("--seed", choices=["demo", "empty"], default="demo")
+    sb.add_argument(
+        "--bulk",
+        action="append",
+        default=[],
+        metavar="TABLE=N",
+        help="fill TABLE with N generated documents (repeatable)",
+    )
+    doctor = add("doctor", "check the workspace configuration and services")
+    doctor.add_argument("--json", action="store_true", help="machine-readable report")
+    status = add("status", "print service and container status once")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    run = add("run", "run a query, mutation or action (like npx convex run)")
+    run.add_argument("function", help="e.g. tasks:list or api.tasks.list")
+    run.add_argument("args_json", nargs="?", help="arguments as JSON (JSON5 accepted)")
+    run.add_argument("--identity", help="act as this user (JSON identity)")
+    run.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    logs = add("logs", "print function logs (like npx convex logs)")
+    logs.add_argument(
+        "--history",
+        type=int,
+        nargs="?",
+        const=100,
+        default=None,
+        metavar="N",
+        help="print the last N entries first",
+    )
+    logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
+    logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
+    serve = add("serve", "serve the console to a browser (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--public-url", help="URL the browser uses (behind Coder port forwarding)")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    from tui.config import CliOverrides, load_settings
+
+    return load_settings(
+        CliOverrides(
+            url=args.url,
+            admin_key=args.admin_key,
+            env_file=args.env_file,
+            project_dir=args.project_dir,
+            profile=args.profile,
+            read_only=args.read_only,
+            config_path=args.config,
+        )
+    )
+
+
+def _not_yet(name: str, issue: str) -> int:
+    print(f"convex-tui {name}: not yet available (arrives with the {issue} issue)", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "console"
+    try:
+        return _dispatch(command, args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(command: str, args: argparse.Namespace) -> int:
+    if command == "doctor":
+        from tui.doctor.report import main as doctor_main
+
+        return doctor_main(settings_from_args(args), as_json=args.json)
+    if command == "sandbox":
+        from tui.sandbox.command import main as sandbox_main
+
+        return sandbox_main(args)
+    if command == "run":
+        from tui.convex.commands import run_main
+
+        return run_main(args, settings_from_args(args))
+    if command == "logs":
+        from tui.convex.commands import logs_main
+
+        return logs_main(args, settings_from_args(args))
+    if command == "demo":
+        return _demo(args)
+    if command == "status":
+        return _not_yet("status", "shell and status pane")
+    if command == "serve":
+        return _not_yet("serve", "shell and status pane")
+    return _not_yet("console", "shell and status pane")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tui.sandbox.command import demo_main
+
+    return demo_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

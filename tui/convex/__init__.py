@@ -1,0 +1,1 @@
+"""Convex protocol pieces shared by the client and the sandbox. No Textual imports."""
