@@ -222,3 +222,53 @@ def test_doctor_text_output_and_exit_zero(tmp_path: Path) -> None:
     text = out.getvalue()
     assert code == 0, text
     assert "✔ Backend /version" in text and KEY not in text
+
+
+@pytest.mark.docker
+def test_docker_check_lists_compose_containers(tmp_path: Path) -> None:
+    """Against the real engine: a labelled container is found by its compose project."""
+    import uuid
+
+    docker = pytest.importorskip("docker")
+    from tui.doctor.docker_check import list_compose_containers
+
+    try:
+        api = docker.from_env(timeout=5)
+        api.ping()
+    except Exception as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"DOCKER ENGINE MISSING, doctor docker test skipped: {exc}")
+    project = f"doctor-{uuid.uuid4().hex[:8]}"
+    container = api.containers.run(
+        "convex-tui-test/busybox:latest",
+        ["sleep", "60"],
+        detach=True,
+        network_mode="none",
+        name=f"{project}-backend-1",
+        labels={"com.docker.compose.project": project, "com.docker.compose.service": "backend"},
+    )
+    try:
+        settings = load_settings(
+            CliOverrides(project_dir=tmp_path), environ={"COMPOSE_PROJECT_NAME": project}
+        )
+        status, message, names = list_compose_containers(settings)
+        assert (status, names) == ("ok", [f"{project}-backend-1"])
+        assert "1/1 up" in message
+        settings = load_settings(
+            CliOverrides(project_dir=tmp_path), environ={"COMPOSE_PROJECT_NAME": project + "x"}
+        )
+        status, message, names = list_compose_containers(settings)
+        assert status == "warn" and names == [] and "no Convex containers" in message
+    finally:
+        container.remove(force=True)
+
+
+def test_docker_check_engine_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.doctor.docker_check import list_compose_containers
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    settings = load_settings(CliOverrides(project_dir=tmp_path), environ={})
+    status, message, names = list_compose_containers(settings)
+    assert status == "warn" and names == []
+    assert "not reachable" in message and "start it" in message

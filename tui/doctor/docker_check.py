@@ -7,24 +7,25 @@ from tui.doctor.checks import Status
 
 
 def list_compose_containers(settings: Settings) -> tuple[Status, str, list[str]]:
-    from tui.docker import DockerError, DockerUnavailable, connect, discover
+    from tui.docker import DockerError, DockerService, Selector
 
+    service = DockerService(timeout=3)
     try:
-        client = connect(timeout=3)
-    except DockerUnavailable as exc:
-        return "warn", exc.message, []
+        engine = service.ping()
+        containers = service.list_containers(Selector(project=settings.compose_project))
     except DockerError as exc:
-        return "warn", exc.message, []
-    try:
-        containers = discover(client, settings.compose_project)
-    except DockerError as exc:
-        return "warn", exc.message, []
+        return "warn", str(exc), []
     finally:
-        client.close()
+        service.close()
     names = [c.name for c in containers]
     if not names:
         where = (
             f"project {settings.compose_project!r}" if settings.compose_project else "any project"
         )
-        return "warn", f"Docker is up, but no Convex containers were found ({where})", []
-    return "ok", f"{len(names)} container(s): {', '.join(names)}", names
+        return (
+            "warn",
+            f"Docker {engine.version} is up, but no Convex containers found ({where})",
+            [],
+        )
+    up = sum(c.state == "running" for c in containers)
+    return "ok", f"{up}/{len(names)} up: {', '.join(names)}", names
