@@ -126,11 +126,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def _not_yet(name: str, issue: str) -> int:
-    print(f"convex-tui {name}: not yet available (arrives with the {issue} issue)", file=sys.stderr)
-    return 2
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "console"
@@ -160,14 +155,20 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "demo":
         return _demo(args)
     if command == "status":
-        return _not_yet("status", "shell and status pane")
+        from tui.status_cmd import status_main
+
+        return status_main(args, settings_from_args(args))
     if command == "serve":
-        return _not_yet("serve", "shell and status pane")
-    return _not_yet("console", "shell and status pane")
+        from tui.serve import serve_main
+
+        return serve_main(args, settings_from_args(args))
+    from tui.app import run_console
+
+    return run_console(settings_from_args(args))
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from tui.sandbox.command import demo_main
+    from tui.app import demo_main
 
     return demo_main(args)
 

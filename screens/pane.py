@@ -1,0 +1,58 @@
+"""Base of every pane: the header line above, the footer below, the pane's body between."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from screens.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+    from tui.services import ContainerBackend, Prober
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    """Everything a pane may talk to, built once per profile by the App."""
+
+    settings: Settings
+    prober: Prober
+    docker: ContainerBackend | None
+    docker_error: str | None = None  # why `docker` is None
+    clock: Callable[[], datetime] | None = None
+
+
+class ConsoleHost(Protocol):
+    """What panes may ask of the App (a typed view, so screens never import `tui.app`)."""
+
+    @property
+    def context(self) -> ConsoleContext: ...
+
+    def update_header(self, **changes: Any) -> None: ...
+
+    def guard_write(self, what: str) -> bool: ...
+
+    def show_logs(self, container: str) -> None: ...
+
+
+class PaneScreen(Screen[None]):
+    """Subclasses implement `compose_body`."""
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def host(self) -> ConsoleHost:
+        return cast("ConsoleHost", self.app)

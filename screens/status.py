@@ -1,0 +1,435 @@
+"""Status pane: the three services (HTTP probes) and the deployment's containers (Docker).
+
+Live without tight polling: the Docker events stream (one thread worker) drives container
+changes, one stats stream per running container (thread workers) fills CPU/memory, and the HTTP
+probe re-arms a one-shot timer after each result, backing off while the API is down.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from screens.bindings import to_bindings
+from screens.container_actions import ContainerActions
+from screens.messages import (
+    DockerUpdated,
+    ProbesFinished,
+    StatsReceived,
+)
+from screens.widgets.cells import cell, tone_colors
+from tui.docker.models import ContainerInfo, ContainerStats
+from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot
+from tui.keys import STATUS_KEYS
+from tui.probes import ServiceProbes
+from tui.services import StatsFeed, Watch, selector_for
+from tui.status_view import container_row, containers_summary, service_rows
+
+PROBE_OK_DELAY = 5.0
+PROBE_MAX_DELAY = 30.0
+SERVICE_COLUMNS = (
+    "service",
+    "url",
+    "state",
+    "latency",
+    "admin key",
+    "version · instance",
+    "external url",
+)
+CONTAINER_COLUMNS = (
+    "name",
+    "service",
+    "state",
+    "health",
+    "uptime",
+    "cpu",
+    "memory",
+    "restarts",
+    "ports",
+    "image",
+)
+
+
+class StatusScreen(ContainerActions):
+    CSS_PATH = "../styles/status.tcss"
+    BINDINGS = [
+        *to_bindings(STATUS_KEYS),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="list.clear_filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="status", id="pane-status")
+        self._probes: ServiceProbes | None = None
+        self._probe_timer: Timer | None = None
+        self._probe_delay = 1.0
+        self._containers: dict[str, ContainerInfo] = {}
+        self._stats: dict[str, ContainerStats] = {}
+        self._stats_workers: dict[str, Worker[None]] = {}
+        self._stats_feeds: dict[str, StatsFeed] = {}
+        self._watch: Watch | None = None
+        self._docker_message: str | None = None
+        self._filter = ""
+        self._filter_target = "containers"
+        self._generation = 0  # bumps on profile switch: late results of the old target are dropped
+
+    # ------------------------------------------------------------ layout
+
+    def compose_body(self) -> ComposeResult:
+        services: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=False)
+        services.border_title = "Services"
+        yield services
+        yield Input(placeholder="filter (esc clears)", id="filter", classes="-hidden")
+        yield Static(id="docker-message", classes="-hidden")
+        containers: DataTable[Text] = DataTable(id="containers", cursor_type="row")
+        containers.border_title = "Containers"
+        yield containers
+
+    def on_mount(self) -> None:
+        services = self.query_one("#services", DataTable)
+        for label in SERVICE_COLUMNS:
+            services.add_column(label, key=label)
+        containers = self.query_one("#containers", DataTable)
+        for label in CONTAINER_COLUMNS:
+            containers.add_column(label, key=label)
+        self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
+        self.watch(self.app, "context", lambda _: self.retarget(), init=False)
+        self.query_one("#containers", DataTable).focus()
+        self._start()
+
+    def on_unmount(self) -> None:
+        self._stop()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def _start(self) -> None:
+        ctx = self.host.context
+        self._render_services()
+        self.query_one("#containers", DataTable).border_subtitle = (
+            f"project {ctx.settings.compose_project}" if ctx.settings.compose_project else ""
+        )
+        self._probe()
+        if ctx.docker is None:
+            self._show_docker_message(ctx.docker_error or "Docker support is not available.")
+            self.host.update_header(containers="docker n/a")
+        else:
+            self.host.update_header(containers="…")
+            self._watch_docker()
+
+    def _stop(self) -> None:
+        self._generation += 1
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+            self._probe_timer = None
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+        for cid in list(self._stats_workers):
+            self._stop_stats(cid)
+        self.workers.cancel_node(self)
+
+    def retarget(self) -> None:
+        """The App switched profile: drop everything about the old target and start over."""
+        self._stop()
+        self._probes = None
+        self._probe_delay = 1.0
+        self._containers.clear()
+        self._stats.clear()
+        self._docker_message = None
+        self.query_one("#docker-message", Static).add_class("-hidden")
+        self._render_containers()
+        self._start()
+
+    # ------------------------------------------------------------ HTTP probes
+
+    def _probe(self) -> None:
+        self._probe_timer = None
+        self._run_probe(self._generation)
+
+    @work(group="probe", exclusive=True, exit_on_error=False, description="probe services")
+    async def _run_probe(self, generation: int) -> None:
+        probes = await self.host.context.prober.probe()
+        if generation == self._generation:
+            self.post_message(ProbesFinished(probes))
+
+    @on(ProbesFinished)
+    def _probes_finished(self, message: ProbesFinished) -> None:
+        self._probes = api = message.probes
+        up = api.api.reachable and api.api.error is None
+        self.host.update_header(http="up" if up else "down", version=api.api.version)
+        self._render_services()
+        # Re-arm after each result; back off while the API is down (no overlapping requests).
+        self._probe_delay = PROBE_OK_DELAY if up else min(self._probe_delay * 2, PROBE_MAX_DELAY)
+        self._probe_timer = self.set_timer(self._probe_delay, self._probe)
+
+    def action_refresh(self) -> None:
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+        self._probe_delay = 1.0
+        self._probe()
+
+    # ------------------------------------------------------------ Docker
+
+    @work(
+        thread=True,
+        group="docker",
+        exclusive=True,
+        exit_on_error=False,
+        description="docker events",
+    )
+    def _watch_docker(self) -> None:
+        backend = self.host.context.docker
+        assert backend is not None
+        watch = backend.watch(selector_for(self.host.context.settings.compose_project))
+        self._watch = watch
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            watch.stop()
+            return
+        for update in watch:  # blocks; the watcher reconnects with backoff by itself
+            if worker.is_cancelled:
+                break
+            self.post_message(DockerUpdated(update))
+
+    @on(DockerUpdated)
+    def _docker_updated(self, message: DockerUpdated) -> None:
+        update = message.update
+        if isinstance(update, Disconnected):
+            for cid in list(self._stats_workers):
+                self._stop_stats(cid)
+            self._containers.clear()
+            self._stats.clear()
+            self._show_docker_message(
+                f"{update.error}\nHTTP probes keep running; retrying in {update.retry_in:.0f}s."
+            )
+            self.host.update_header(containers="docker down")
+            self._render_containers()
+            return
+        if isinstance(update, Snapshot):
+            self._containers = {c.id: c for c in update.containers}
+            self.query_one("#docker-message", Static).add_class("-hidden")
+            self._docker_message = None
+        elif isinstance(update, ContainerChanged):
+            cid = update.event.container_id
+            if update.container is None:
+                self._containers.pop(cid, None)
+            else:
+                self._containers[cid] = update.container
+        self._sync_stats()
+        self.host.update_header(containers=containers_summary(self._containers.values()))
+        self._render_containers()
+
+    def _show_docker_message(self, text: str) -> None:
+        self._docker_message = text
+        widget = self.query_one("#docker-message", Static)
+        widget.update(Text(text))  # engine text: never markup
+        widget.remove_class("-hidden")
+
+    def _sync_stats(self) -> None:
+        """One stats stream per running container; none for stopped ones."""
+        running = {cid for cid, c in self._containers.items() if c.running}
+        for cid in list(self._stats_workers):
+            if cid not in running:
+                self._stop_stats(cid)
+        for cid in running - set(self._stats_workers):
+            name = self._containers[cid].name
+            self._stats_workers[cid] = self.run_worker(
+                lambda cid=cid: self._stream_stats(cid),
+                thread=True,
+                group="stats",
+                description=f"stats {name}",
+                exit_on_error=False,
+            )
+
+    def _stream_stats(self, cid: str) -> None:
+        backend = self.host.context.docker
+        if backend is None:
+            return
+        worker = get_current_worker()
+        feed = backend.stats_stream(cid)
+        self._stats_feeds[cid] = feed
+        if worker.is_cancelled:
+            feed.close()
+            return
+        for stats in feed:
+            if worker.is_cancelled:
+                break
+            self.post_message(StatsReceived(stats))
+
+    def _stop_stats(self, cid: str) -> None:
+        worker = self._stats_workers.pop(cid, None)
+        if worker is not None:
+            worker.cancel()
+        feed = self._stats_feeds.pop(cid, None)
+        if feed is not None:
+            feed.close()  # wakes the thread blocked on the socket
+        self._stats.pop(cid, None)
+
+    @on(StatsReceived)
+    def _stats_received(self, message: StatsReceived) -> None:
+        cid = message.stats.container_id
+        if cid not in self._stats_workers:
+            return  # a late sample from a stream we already closed
+        self._stats[cid] = message.stats
+        info = self._containers.get(cid)
+        table = self.query_one("#containers", DataTable)
+        if info is None or cid not in table.rows:
+            return
+        row = container_row(info, message.stats, self._now())
+        colors = tone_colors(self.app.get_css_variables())
+        table.update_cell(cid, "cpu", cell(row.cpu, colors), update_width=True)
+        table.update_cell(cid, "memory", cell(row.memory, colors), update_width=True)
+        # Stats arrive about once a second per running container: keep its uptime current too.
+        table.update_cell(cid, "uptime", cell(row.uptime, colors), update_width=True)
+
+    # ------------------------------------------------------------ rendering
+
+    def _now(self) -> datetime:
+        clock = self.host.context.clock
+        return clock() if clock else datetime.now(UTC)
+
+    def _redraw(self) -> None:
+        self._render_services()
+        self._render_containers()
+
+    def _matches(self, *texts: str) -> bool:
+        needle = self._filter.lower()
+        return not needle or any(needle in t.lower() for t in texts)
+
+    def _render_services(self) -> None:
+        table = self.query_one("#services", DataTable)
+        colors = tone_colors(self.app.get_css_variables())
+        settings = self.host.context.settings
+        keep = table.cursor_row
+        table.clear()
+        for row in service_rows(settings, self._probes):
+            url = row.local_url
+            external = row.external_url or "—"
+            if self._filter_target == "services" and not self._matches(row.name, url, external):
+                continue
+            table.add_row(
+                cell(row.name, colors),
+                cell(url, colors),
+                cell(row.state, colors),
+                cell(row.latency, colors),
+                cell(row.admin_key, colors),
+                cell(row.detail, colors),
+                cell(external, colors),
+                key=row.key,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+
+    def _render_containers(self) -> None:
+        table = self.query_one("#containers", DataTable)
+        colors = tone_colors(self.app.get_css_variables())
+        selected = self._selected_container()
+        table.clear()
+        now = self._now()
+        infos = sorted(self._containers.values(), key=lambda c: (c.service or "", c.name))
+        shown = 0
+        for info in infos:
+            row = container_row(info, self._stats.get(info.id), now)
+            if self._filter_target == "containers" and not self._matches(
+                row.name, row.service, row.image, row.state[0]
+            ):
+                continue
+            table.add_row(
+                *(
+                    cell(v, colors)
+                    for v in (
+                        row.name,
+                        row.service,
+                        row.state,
+                        row.health,
+                        row.uptime,
+                        row.cpu,
+                        row.memory,
+                        row.restarts,
+                        row.ports,
+                        row.image,
+                    )
+                ),
+                key=info.id,
+            )
+            shown += 1
+        total = len(infos)
+        table.border_title = f"Containers {shown}/{total}" if self._filter else "Containers"
+        if selected is not None and selected.id in table.rows:
+            table.move_cursor(row=table.get_row_index(selected.id), animate=False)
+        if not total and self._docker_message is None and self.host.context.docker is not None:
+            project = self.host.context.settings.compose_project
+            self._show_empty_hint(project)
+        elif self._docker_message is None:
+            self.query_one("#docker-message", Static).add_class("-hidden")
+
+    def _show_empty_hint(self, project: str | None) -> None:
+        where = (
+            f"labelled com.docker.compose.project={project}"
+            if project
+            else "of the Convex backend/dashboard (compose services or convex images)"
+        )
+        widget = self.query_one("#docker-message", Static)
+        widget.update(Text(f"No containers {where}. Start them with: docker compose up -d"))
+        widget.remove_class("-hidden")
+
+    # ------------------------------------------------------------ selection helpers
+
+    def _selected_container(self) -> ContainerInfo | None:
+        table = self.query_one("#containers", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - cursor outside the rows after a clear
+            return None
+        return self._containers.get(str(key.value))
+
+    # ------------------------------------------------------------ filter
+
+    def action_filter(self) -> None:
+        focused = self.focused
+        self._filter_target = "services" if focused and focused.id == "services" else "containers"
+        box = self.query_one("#filter", Input)
+        box.remove_class("-hidden")
+        box.placeholder = f"filter {self._filter_target} (esc clears)"
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._filter = event.value.strip()
+        self._redraw()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(f"#{self._filter_target}", DataTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-hidden"):
+            return
+        box.value = ""
+        box.add_class("-hidden")
+        self._filter = ""
+        self._redraw()
+        self.query_one(f"#{self._filter_target}", DataTable).focus()
+
+    # ------------------------------------------------------------ worker errors (one place)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if worker.group == "stats":
+            return  # the events stream reports the engine's state; a lost sample is harmless
+        if worker.group == "probe":
+            # Keep probing: a crash in one probe must not stop the live view.
+            self._probe_timer = self.set_timer(PROBE_MAX_DELAY, self._probe)
+        self.notify(f"{worker.description}: {error}", title="Error", severity="error", markup=False)

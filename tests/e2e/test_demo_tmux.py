@@ -1,0 +1,57 @@
+"""`convex-tui demo` end to end in tmux: real terminal, real keys, read back with capture-pane."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.tmux import Tmux, tmux_path
+
+pytestmark = pytest.mark.tmux
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if tmux_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
+        print("WARNING: tmux tests skipped: tmux not installed", file=sys.stderr)
+        pytest.skip("tmux not installed (apt-get install tmux)")
+    t = Tmux(120, 40)
+    yield t
+    t.kill()
+
+
+def demo_command() -> list[str]:
+    override = os.environ.get("CONVEX_TUI_E2E_DEMO")  # e.g. before the CLI is wired
+    return shlex.split(override) if override else [sys.executable, "-m", "tui", "demo"]
+
+
+def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
+    tmux.start(demo_command())
+    screen, _ = tmux.wait_for(
+        lambda s: (
+            "http up" in s and re.search(r"│ API\s+http://127\.0\.0\.1:\d+\s+up", s) is not None
+        ),
+        what="header and API row up",
+    )
+    header = screen.splitlines()[0]
+    assert "demo" in header and "127.0.0.1" in header
+    assert re.search(r"│ Site\s+http://127\.0\.0\.1:\d+\s+up", screen)
+    assert re.search(r"valid convex-self-hosted…[0-9a-f]{4}", screen), "key fingerprint only"
+    assert not re.search(r"\|01[0-9a-f]{20}", screen), "the admin key itself never shows"
+    tmux.keys("2")
+    tmux.wait_for(lambda s: "Logs — coming next" in s, what="logs pane")
+    tmux.keys("1")
+    tmux.wait_for(lambda s: "Services" in s and "Containers" in s, what="status pane again")
+    tmux.keys("?")
+    tmux.wait_for(lambda s: "Show every key" in s, what="help")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Show every key" not in s, what="help closed")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)

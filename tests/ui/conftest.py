@@ -1,0 +1,38 @@
+"""Fixtures for the console's Pilot and snapshot tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.docker.conftest import compose, docker_service, sdk  # noqa: F401 - re-exported fixtures
+from tui.sandbox.server import SandboxThread
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxThread]:
+    with SandboxThread(memory=True, seed="demo") as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    """Let the app run until ``check()`` holds: workers post from threads, so wait for the effect."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
+        await pilot.pause(0.02)

@@ -1,0 +1,268 @@
+"""Pilot tests of the shell: panes, palette, help, keymap, read-only, profiles, copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from screens.coming_next import ComingNextScreen
+from screens.confirm import ConfirmScreen
+from screens.help import HelpScreen
+from screens.profile_picker import ProfilePickerScreen
+from screens.status import StatusScreen
+from tests.ui.conftest import until
+from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
+from tui.app import ConsoleApp, make_app
+from tui.config import CliOverrides, load_settings
+from tui.docker.client import EngineInfo
+from tui.docker.errors import DockerUnavailable
+from tui.docker.watcher import Disconnected, Snapshot
+from tui.keys import ALL_KEYS
+
+
+def hits(app: ConsoleApp) -> int:
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    return lists.first().option_count if lists else 0
+
+
+def fake_app(**kw: object) -> tuple[ConsoleApp, FakeDocker, FakeProber]:
+    docker = FakeDocker(down=bool(kw.pop("docker_down", False)))
+    prober = FakeProber(up=bool(kw.pop("api_up", True)))
+    app = make_app(
+        settings(**kw),  # type: ignore[arg-type]
+        prober=prober,
+        docker=docker,
+        clock=fixed_clock,
+        connect_convex=False,
+    )
+    return app, docker, prober
+
+
+def status(app: ConsoleApp) -> StatusScreen:
+    screen = app.screen
+    assert isinstance(screen, StatusScreen)
+    return screen
+
+
+def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
+    table = app.screen.query_one(f"#{table_id}", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def loaded(pilot: object, app: ConsoleApp) -> None:
+    await until(pilot, lambda: app.header_state.containers == "2/3 up", what="containers")
+    await until(pilot, lambda: app.header_state.http == "up", what="probe")
+
+
+async def test_pane_keys_switch_modes_and_header_stays() -> None:
+    app, _, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        for key, mode in zip(
+            "234561", ("logs", "functions", "data", "env", "scripts", "status"), strict=True
+        ):
+            await pilot.press(key)
+            assert app.current_mode == mode
+            assert app.screen.query_one("ConsoleHeader").state.containers == "2/3 up"
+        await pilot.press("3")
+        assert isinstance(app.screen, ComingNextScreen)
+        assert "coming next" in str(app.screen.query_one("#title").render())
+
+
+async def test_help_lists_every_binding_with_remapped_keys() -> None:
+    app, _, _ = fake_app(keymap={"pane.logs": "9"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        texts = " ".join(" ".join(r) for r in rows(app, "keys"))
+        for spec in ALL_KEYS:
+            assert spec.id in texts
+        assert "9" in [r[0] for r in rows(app, "keys") if r[2] == "pane.logs"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, StatusScreen)
+        await pilot.press("2")  # remapped away: no longer switches
+        assert app.current_mode == "status"
+        await pilot.press("9")
+        assert app.current_mode == "logs"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_switches_pane_and_theme() -> None:
+    app, _, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Pane: Data")
+        await until(pilot, lambda: hits(app), what="hits")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "data", what="data pane")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Theme: nord")
+        await until(pilot, lambda: hits(app), what="hits")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.theme == "nord", what="theme")
+
+
+async def test_read_only_refuses_every_write_action() -> None:
+    app, docker, _ = fake_app(read_only=True)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        assert app.header_state.read_only
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        for key in ("s", "x", "r", "g"):
+            await pilot.press(key)
+            assert not isinstance(app.screen, ConfirmScreen)
+        assert len([n for n in notes if n.startswith("Read-only")]) == 4
+        assert docker.ops == []
+
+
+async def test_restart_confirmed_then_runs_and_cancel_does_not() -> None:
+    app, docker, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        selected = rows(app, "containers")[0][0]  # sorted by service: backend first
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert docker.ops == []
+        await pilot.press("r", "y")
+        await until(pilot, lambda: docker.ops, what="restart")
+        assert docker.ops[0][0] == "restart"
+        assert selected == "convex-backend-1"
+
+
+async def test_protected_target_starts_locked_and_unlocks_with_typed_name() -> None:
+    app, docker, _ = fake_app(protected=True, profile="prod")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        assert app.read_only and app.has_class("-protected")
+        assert app.header_state.protected
+        await pilot.press("ctrl+e")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # typed name missing: refused
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*"prod", "enter")
+        await until(pilot, lambda: not app.read_only, what="unlock")
+        await pilot.press("ctrl+e")  # locking needs no confirmation
+        assert app.read_only
+
+
+async def test_q_quits_only_outside_text_inputs() -> None:
+    app, _, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("slash")
+        box = app.screen.query_one("#filter", Input)
+        assert box.has_focus
+        await pilot.press("q", "u", "x")
+        assert box.value == "qux" and app.is_running
+        await pilot.press("escape")
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running, what="quit")
+    assert app.return_code == 0
+
+
+async def test_filter_narrows_containers() -> None:
+    app, _, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("slash", *"dash")
+        assert [r[0] for r in rows(app, "containers")] == ["convex-dashboard-1"]
+        await pilot.press("escape")
+        assert len(rows(app, "containers")) == 3
+
+
+async def test_copy_and_logs_jump_carry_the_selected_container() -> None:
+    app, docker, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("c")
+        assert app.clipboard == docker.containers[0].id
+        await pilot.press("l")
+        assert app.current_mode == "logs"
+        screen = app.screen
+        assert isinstance(screen, ComingNextScreen)
+        assert screen.container_filter == "convex-backend-1"
+
+
+async def test_docker_down_shows_fix_keeps_probing_and_recovers() -> None:
+    app, docker, prober = fake_app(docker_down=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.header_state.containers == "docker down", what="down")
+        message = app.screen.query_one("#docker-message")
+        assert "start it" in str(message.render()) and message.display
+        await until(pilot, lambda: app.header_state.http == "up", what="probes still run")
+        docker.push(Snapshot(EngineInfo("27", "1.47", "linux", "amd64"), docker.containers))
+        await until(pilot, lambda: app.header_state.containers == "2/3 up", what="recovery")
+        assert not app.screen.query_one("#docker-message").display
+        docker.push(Disconnected(DockerUnavailable("unix:///x", "connection refused"), 1.0))
+        await until(pilot, lambda: app.header_state.containers == "docker down", what="down again")
+        assert rows(app, "containers") == []
+
+
+async def test_generate_admin_key_writes_env_file_mode_600_with_backup(tmp_path: Path) -> None:
+    env = tmp_path / ".env.convex.local"
+    env.write_text(
+        "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY=old\n"
+    )
+    app, docker, _ = fake_app(project_dir=tmp_path)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        await pilot.press("g", "y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="offer to save")
+        await pilot.press("y")
+        await until(pilot, lambda: any("Saved key" in n for n in notes), what="saved")
+    assert ("generate", docker.containers[0].id) in docker.ops
+    check_env_file(env, tmp_path)
+    assert not any("cd" * 40 in n for n in notes), "the key itself is never shown"
+
+
+async def test_profile_switch_retargets_probes_and_docker(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.demo]\nurl = "{sandbox.url}"\ncompose_project = "demo"\n'
+        '[profiles.prod]\nurl = "http://127.0.0.1:9"\nprotected = true\ncompose_project = "prod"\n'
+    )
+    base = load_settings(
+        CliOverrides(profile="demo", admin_key=sandbox.admin_key, config_path=config)
+    )
+    docker = FakeDocker()
+    app = make_app(base, docker=docker, clock=fixed_clock, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.header_state.http == "up", what="sandbox up")
+        assert app.header_state.version and not app.read_only
+        api_row = rows(app, "services")[0]
+        assert api_row[2] == "up" and "valid" in api_row[4]
+        await pilot.press("p")
+        assert isinstance(app.screen, ProfilePickerScreen)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.header_state.profile == "prod", what="switched")
+        await until(pilot, lambda: app.header_state.http == "down", what="prod probed")
+        assert app.read_only and app.has_class("-protected")
+        assert docker.selectors[-1] is not None and docker.selectors[-1].project == "prod"
+        assert rows(app, "services")[0][2] == "down"
+
+
+def check_env_file(env: Path, tmp_path: Path) -> None:
+    assert "cd" * 40 + "7e1a" in env.read_text()
+    assert env.stat().st_mode & 0o777 == 0o600
+    backups = list(tmp_path.glob(".env.convex.local.bak-*"))
+    assert len(backups) == 1 and "=old" in backups[0].read_text()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_screen_renders_at_size(size: tuple[int, int]) -> None:
+    app, _, _ = fake_app()
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        header = app.screen.query_one("ConsoleHeader")
+        assert header.region.height == 1 and header.region.width == size[0]
+        table = app.screen.query_one("#containers", DataTable)
+        assert table.region.height >= 5

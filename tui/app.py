@@ -1,0 +1,376 @@
+"""The Textual console: a thin App that builds clients from settings and installs the panes.
+
+The only module under `tui/` that imports Textual. Entry points for the CLI:
+`run_console(settings)`, `demo_main(args)`; tests build the App with `make_app(...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar, cast
+
+from textual.app import App
+from textual.binding import BindingType
+from textual.command import Provider
+from textual.reactive import reactive
+from textual.theme import Theme
+
+from screens.bindings import to_bindings
+from screens.coming_next import ComingNextScreen
+from screens.pane import ConsoleContext
+from screens.status import StatusScreen
+from tui.config import CliOverrides, Settings, load_settings
+from tui.keys import APP_KEYS, PANES, unknown_ids
+from tui.services import ContainerBackend, Prober, ServiceProber
+from tui.status_view import HeaderState
+
+CONVEX_THEME = Theme(
+    name="convex",
+    primary="#F3B01C",  # Convex yellow
+    secondary="#8D2676",  # Convex plum
+    accent="#EE342F",  # Convex red
+    warning="#F3B01C",
+    error="#EE342F",
+    success="#4EBF71",
+    foreground="#E6E1DC",
+    background="#1B1A19",
+    surface="#24221F",
+    panel="#2F2C28",
+    dark=True,
+)
+
+
+def _console_commands() -> type[Provider]:
+    # Imported on first use of the palette: keeps textual.command off the startup path.
+    from screens.commands import ConsoleCommands
+
+    return ConsoleCommands
+
+
+ContextFactory = Callable[[Settings], ConsoleContext]
+SettingsLoader = Callable[[str], Settings]
+
+
+def default_context(settings: Settings) -> ConsoleContext:
+    """Real clients: one httpx client for the probes, one Docker service (lazy SDK import)."""
+    docker: ContainerBackend | None
+    error = None
+    try:
+        from tui.docker.client import DockerService
+
+        docker = DockerService()
+    except ImportError as exc:  # the docker SDK is a dependency, but a broken install is possible
+        docker, error = None, f"Docker SDK not importable: {exc}"
+    return ConsoleContext(settings, ServiceProber.from_settings(settings), docker, error)
+
+
+def default_loader(base: Settings) -> SettingsLoader:
+    """Switching profile: the settings file's profile wins over the first run's --url flags."""
+
+    def load(name: str) -> Settings:
+        return load_settings(CliOverrides(profile=name, config_path=base.settings_file))
+
+    return load
+
+
+class ConsoleApp(App[int]):
+    TITLE = "convex-tui"
+    CSS_PATH = "../styles/app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = to_bindings(APP_KEYS)  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {_console_commands}
+
+    header_state: reactive[HeaderState] = reactive(HeaderState, init=False)
+    read_only: reactive[bool] = reactive(False, init=False)
+    # Every pane watches this and retargets when the profile changes (attributes down).
+    context: reactive[ConsoleContext] = reactive(cast("ConsoleContext", None), init=False)
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        context_factory: ContextFactory = default_context,
+        settings_loader: SettingsLoader | None = None,
+        connect_convex: bool = True,
+    ) -> None:
+        self._context_factory = context_factory
+        self._settings_loader = settings_loader or default_loader(settings)
+        self._connect_convex = connect_convex
+        self.convex: Any = None  # tui.convex.client.ConvexClient once connected (lazy import)
+        super().__init__()
+        self.set_reactive(ConsoleApp.context, context_factory(settings))
+        self.set_reactive(ConsoleApp.read_only, settings.read_only)
+        self.set_reactive(ConsoleApp.header_state, self._base_header(settings))
+        self.add_mode("status", StatusScreen)
+        for pane, _title, _what in PANES[1:]:
+            self.add_mode(pane, partial(ComingNextScreen, pane))
+
+    # ------------------------------------------------------------ start / stop
+
+    def on_mount(self) -> None:
+        self.register_theme(CONVEX_THEME)
+        settings = self.context.settings
+        self.theme = settings.theme if settings.theme in self.available_themes else "convex"
+        self.set_keymap(settings.keymap)
+        bad = unknown_ids(settings.keymap)
+        if bad:
+            self.notify(
+                f"[keymap] names unknown binding ids: {', '.join(bad)}",
+                severity="warning",
+                markup=False,
+            )
+        for problem in settings.problems:
+            self.notify(problem, title="settings", severity="warning", timeout=8, markup=False)
+        self._apply_frame()
+        self.switch_mode("status")
+        if self._connect_convex:
+            self._start_convex_client()
+
+    async def on_unmount(self) -> None:
+        await self._close_context(self.context, self.convex)
+
+    async def _close_context(self, ctx: ConsoleContext, convex: Any) -> None:
+        await ctx.prober.aclose()
+        if ctx.docker is not None:
+            ctx.docker.close()
+        if convex is not None:
+            await convex.close()
+
+    def _start_convex_client(self) -> None:
+        # After the first paint: the client's import (websockets) is not needed to draw.
+        self.run_worker(
+            self._connect(self.context),
+            group="convex-client",
+            description="convex client",
+            exit_on_error=False,
+        )
+
+    async def _connect(self, ctx: ConsoleContext) -> None:
+        from tui.convex.client import ConvexClient
+
+        client = ConvexClient(ctx.settings.url, ctx.settings.admin_key)
+        if ctx is not self.context:  # the profile changed while importing
+            await client.close()
+            return
+        self.convex = client
+        client.on_state(lambda state: self.update_header(socket=state.ws_state))
+        self.update_header(socket=client.state.ws_state)
+
+    # ------------------------------------------------------------ header / frame
+
+    def _base_header(self, settings: Settings) -> HeaderState:
+        return HeaderState(
+            profile=settings.profile,
+            url=settings.url,
+            read_only=settings.read_only,
+            protected=settings.protected,
+        )
+
+    def update_header(self, **changes: Any) -> None:
+        self.header_state = dataclasses.replace(self.header_state, **changes)
+
+    def watch_read_only(self, value: bool) -> None:
+        self.update_header(read_only=value)
+
+    def _apply_frame(self) -> None:
+        # A protected target tints the frame of every pane (styles/app.tcss).
+        self.set_class(self.context.settings.protected, "-protected")
+
+    # ------------------------------------------------------------ read-only
+
+    def guard_write(self, what: str) -> bool:
+        if not self.read_only:
+            return True
+        self.notify(
+            f"Read-only: {what} refused. Unlock with ctrl+e (or the palette).",
+            title="read-only",
+            severity="warning",
+            markup=False,
+        )
+        return False
+
+    def action_toggle_read_only(self) -> None:
+        if not self.read_only:
+            self.read_only = True
+            self.notify("Read-only: write actions now refuse.", markup=False)
+            return
+        settings = self.context.settings
+        protected = settings.protected
+
+        def unlocked(ok: bool | None) -> None:
+            if ok:
+                self.read_only = False
+                self.notify(
+                    f"Writes unlocked for {settings.profile}.", severity="warning", markup=False
+                )
+
+        from screens.confirm import ConfirmScreen
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Unlock writes on {settings.profile}?",
+                f"{settings.url} is marked protected." if protected else settings.url,
+                typed=settings.profile if protected else None,
+                danger=True,
+            ),
+            unlocked,
+        )
+
+    # ------------------------------------------------------------ panes
+
+    def action_pane(self, pane: str) -> None:
+        if pane != self.current_mode:
+            self.switch_mode(pane)
+
+    def show_logs(self, container: str) -> None:
+        self.switch_mode("logs")
+        screen = self.screen
+        if isinstance(screen, ComingNextScreen):
+            screen.container_filter = container
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.context.settings.keymap))
+
+    def action_back_or_quit(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit(0)
+
+    # ------------------------------------------------------------ profiles
+
+    def action_switch_profile(self) -> None:
+        settings = self.context.settings
+        profiles = [
+            (name, p.url or "", p.protected) for name, p in sorted(settings.profiles.items())
+        ]
+        if settings.profile not in settings.profiles:
+            profiles.insert(0, (settings.profile, settings.url, settings.protected))
+
+        def picked(name: str | None) -> None:
+            if name and name != settings.profile:
+                self.apply_profile(name)
+
+        from screens.profile_picker import ProfilePickerScreen
+
+        self.push_screen(ProfilePickerScreen(profiles, settings.profile), picked)
+
+    def apply_profile(self, name: str) -> None:
+        try:
+            settings = self._settings_loader(name)
+        except Exception as exc:  # noqa: BLE001 - a bad profile must not crash the console
+            self.notify(f"Cannot load profile {name}: {exc}", severity="error", markup=False)
+            return
+        old, old_convex, self.convex = self.context, self.convex, None
+        self.run_worker(
+            self._close_context(old, old_convex), group="close", description="close old clients"
+        )
+        self.header_state = self._base_header(settings)
+        self.read_only = settings.read_only
+        self.context = self._context_factory(settings)  # panes watch this and retarget
+        self._apply_frame()
+        if self._connect_convex:
+            self._start_convex_client()
+        self.notify(f"Profile {settings.profile}: {settings.url}", markup=False)
+
+
+def make_app(
+    settings: Settings,
+    *,
+    prober: Prober | None = None,
+    docker: ContainerBackend | None = None,
+    docker_error: str | None = None,
+    clock: Callable[[], Any] | None = None,
+    settings_loader: SettingsLoader | None = None,
+    connect_convex: bool = True,
+) -> ConsoleApp:
+    """The App as the CLI builds it, with optional injected clients (tests, snapshots)."""
+    if prober is None and docker is None and docker_error is None and clock is None:
+        return ConsoleApp(settings, settings_loader=settings_loader, connect_convex=connect_convex)
+
+    def factory(s: Settings) -> ConsoleContext:
+        return ConsoleContext(
+            s,
+            prober if prober is not None else ServiceProber.from_settings(s),
+            docker,
+            docker_error,
+            clock,
+        )
+
+    return ConsoleApp(
+        settings,
+        context_factory=factory,
+        settings_loader=settings_loader,
+        connect_convex=connect_convex,
+    )
+
+
+def run_console(settings: Settings) -> int:
+    app = ConsoleApp(settings)
+    result = app.run()
+    return int(result or app.return_code or 0)
+
+
+def demo_main(args: argparse.Namespace) -> int:
+    """`convex-tui demo`: an in-process sandbox seeded with the demo app, and the console on it."""
+    from tui.sandbox.server import SandboxThread
+
+    sandbox = SandboxThread(memory=True, seed="demo")
+    try:
+        sandbox.start()
+    except OSError as exc:
+        print(f"convex-tui demo: cannot start the sandbox: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if getattr(args, "no_console", False):
+            return _serve_only(sandbox)
+        base = load_settings(
+            CliOverrides(
+                url=sandbox.url,
+                admin_key=sandbox.admin_key,
+                config_path=getattr(args, "config", None),
+                read_only=bool(getattr(args, "read_only", False)),
+            )
+        )
+        settings = dataclasses.replace(
+            base,
+            profile="demo",
+            site_url=sandbox.site_url,
+            external_api_url=None,
+            external_site_url=None,
+            protected=False,
+        )
+        return run_console(settings)
+    finally:
+        sandbox.stop()
+
+
+def _serve_only(sandbox: Any) -> int:
+    import threading
+
+    print(f"API URL:  {sandbox.url}", file=sys.stderr)
+    print(f"Site URL: {sandbox.site_url}", file=sys.stderr)
+    print("Admin key:", file=sys.stderr)
+    print(sandbox.admin_key, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """`python -m tui.app [flags]`: the console alone (what `convex-tui serve` runs per session)."""
+    from tui.cli import build_parser, settings_from_args
+
+    return run_console(settings_from_args(build_parser().parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,92 @@
+"""`convex-tui status [--json]`: the status pane's facts once, for scripts. Exit 1 if the API is down."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from tui.services import ServiceProber, selector_for
+from tui.status_view import container_row, report, service_rows
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+    from tui.docker.models import ContainerInfo
+    from tui.probes import ServiceProbes
+
+DOCKER_TIMEOUT = 10.0
+
+
+def _containers(settings: Settings) -> tuple[list[ContainerInfo] | None, str | None]:
+    from tui.docker.client import DockerService
+    from tui.docker.errors import DockerError
+
+    service = DockerService(timeout=DOCKER_TIMEOUT)
+    try:
+        return service.list_containers(selector_for(settings.compose_project)), None
+    except DockerError as exc:
+        return None, str(exc)
+    finally:
+        service.close()
+
+
+async def gather(
+    settings: Settings,
+) -> tuple[ServiceProbes, list[ContainerInfo] | None, str | None]:
+    prober = ServiceProber.from_settings(settings)
+    try:
+        probes, (containers, docker_error) = await asyncio.gather(
+            prober.probe(), asyncio.to_thread(_containers, settings)
+        )
+    finally:
+        await prober.aclose()
+    return probes, containers, docker_error
+
+
+def status_main(args: argparse.Namespace, settings: Settings) -> int:
+    probes, containers, docker_error = asyncio.run(gather(settings))
+    now = datetime.now(UTC)
+    data = report(settings, probes, containers, docker_error, now)
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2))
+    else:
+        print(render_text(settings, probes, containers, docker_error, now))
+    return 0 if data["api_up"] else 1
+
+
+def render_text(
+    settings: Settings,
+    probes: ServiceProbes,
+    containers: list[ContainerInfo] | None,
+    docker_error: str | None,
+    now: datetime,
+) -> str:
+    lines = [f"profile {settings.profile}: {settings.url}", "", "SERVICES"]
+    for row in service_rows(settings, probes):
+        lines.append(
+            f"  {row.name:<10} {row.state[0]:<6} {row.latency:>7}  {row.local_url}"
+            f"  {row.detail[0]}" + (f"  key: {row.admin_key[0]}" if row.key == "api" else "")
+        )
+        if row.external_url:
+            lines.append(f"  {'':<10} external {row.external_url}")
+    lines += ["", "CONTAINERS"]
+    if containers is None:
+        lines.append(f"  {docker_error}")
+    elif not containers:
+        lines.append("  none found")
+    for info in containers or []:
+        r = container_row(info, None, now)
+        lines.append(
+            f"  {r.name:<28} {r.service:<10} {r.state[0]:<12} {r.health[0]:<9} "
+            f"up {r.uptime:<8} restarts {r.restarts:<3} {r.ports}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from tui.config import load_settings
+
+    sys.exit(status_main(argparse.Namespace(json="--json" in sys.argv), load_settings()))

@@ -1,0 +1,345 @@
+"""Pure view model of the status pane and header: what each cell says and its tone.
+
+Shared by the Textual status pane and `convex-tui status`, so both say the same facts.
+Everything from the outside world (container names, images, error text) goes through
+:func:`clean` first: it may hold terminal control sequences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from tui.probes import ApiProbe, HttpProbe, ServiceProbes
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+    from tui.docker.models import ContainerInfo, ContainerStats
+
+Tone = Literal["ok", "warn", "bad", "muted", "plain"]
+Cell = tuple[str, Tone]
+
+# CSI/OSC/other escape sequences, then any remaining C0/C1 control character but tab.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|[\x00-\x08\x0a-\x1f\x7f-\x9f]"
+)
+
+
+def clean(text: object, limit: int = 200) -> str:
+    """Untrusted text made safe to draw: escapes and control characters removed, length capped."""
+    s = _ESCAPES.sub("", str(text)).replace("\t", " ")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def fmt_latency(ms: float | None) -> str:
+    if ms is None:
+        return "—"
+    return f"{ms:.0f} ms" if ms >= 1 else "<1 ms"
+
+
+def fmt_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    secs = int(delta.total_seconds())
+    if secs < 60:
+        return f"{secs}s"
+    mins, secs = divmod(secs, 60)
+    if mins < 60:
+        return f"{mins}m{secs:02d}s"
+    hours, mins = divmod(mins, 60)
+    if hours < 48:
+        return f"{hours}h{mins:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
+
+
+def fmt_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"  # pragma: no cover - loop always returns
+
+
+# ---------------------------------------------------------------- services
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    key: str  # "api", "site", "dashboard"
+    name: str
+    local_url: str
+    external_url: str | None
+    state: Cell
+    latency: str
+    detail: Cell  # version / instance, or the error
+    admin_key: Cell
+
+
+def _http_row(
+    key: str, name: str, probe: HttpProbe | None, url: str, external: str | None
+) -> ServiceRow:
+    if probe is None:
+        state: Cell = ("probing…", "muted")
+        detail: Cell = ("", "muted")
+    elif probe.reachable:
+        state = ("up", "ok")
+        detail = (f"HTTP {probe.status}", "plain")
+    else:
+        state = ("down", "bad")
+        detail = (clean(probe.error or "unreachable", 48), "bad")
+    return ServiceRow(
+        key,
+        name,
+        url,
+        external,
+        state,
+        fmt_latency(probe.latency_ms if probe else None),
+        detail,
+        ("—", "muted"),
+    )
+
+
+def _key_cell(api: ApiProbe, fingerprint: str) -> Cell:
+    if api.key_state == "valid":
+        return (f"valid {fingerprint}", "ok")
+    if api.key_state == "missing":
+        return ("no key", "warn")
+    if api.key_state in ("rejected", "forbidden"):
+        return (f"{api.key_state} {fingerprint}", "bad")
+    return ("unchecked", "muted")
+
+
+def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[ServiceRow]:
+    api = probes.api if probes else None
+    if api is None:
+        api_state: Cell = ("probing…", "muted")
+        api_detail: Cell = ("", "muted")
+        key: Cell = ("…", "muted")
+    elif api.reachable and api.error is None:
+        api_state = ("up", "ok")
+        text = clean(api.version or "?")
+        if api.instance_name:
+            text += f" · {clean(api.instance_name)}"
+        api_detail = (text, "plain")
+        key = _key_cell(api, settings.key_fingerprint)
+    else:
+        api_state = ("down", "bad") if not api.reachable else ("error", "warn")
+        api_detail = (clean(api.error or "unreachable", 48), "bad")
+        key = ("unchecked", "muted")
+    api_row = ServiceRow(
+        "api",
+        "API",
+        settings.url,
+        settings.external_api_url,
+        api_state,
+        fmt_latency(api.latency_ms if api else None),
+        api_detail,
+        key,
+    )
+    return [
+        api_row,
+        _http_row(
+            "site",
+            "Site",
+            probes.site if probes else None,
+            settings.site_url,
+            settings.external_site_url,
+        ),
+        _http_row(
+            "dashboard",
+            "Dashboard",
+            probes.dashboard if probes else None,
+            settings.dashboard_url,
+            None,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- containers
+
+
+@dataclass(frozen=True)
+class ContainerRow:
+    id: str
+    name: str
+    service: str
+    image: str
+    state: Cell
+    health: Cell
+    uptime: str
+    restarts: str
+    ports: str
+    cpu: str
+    memory: str
+
+
+_STATE_TONE: dict[str, Tone] = {
+    "running": "ok",
+    "restarting": "warn",
+    "paused": "warn",
+    "created": "muted",
+    "exited": "bad",
+    "dead": "bad",
+    "removing": "warn",
+}
+_HEALTH_TONE: dict[str, Tone] = {"healthy": "ok", "starting": "warn", "unhealthy": "bad"}
+
+
+def container_row(info: ContainerInfo, stats: ContainerStats | None, now: datetime) -> ContainerRow:
+    state_text = info.state
+    if info.state == "exited" and info.exit_code is not None:
+        state_text = f"exited ({info.exit_code})"
+    service = info.service or ("postgres" if info.is_postgres else "—")
+    cpu = mem = "—"
+    if info.running and stats is not None and not stats.empty:
+        cpu = "…" if stats.cpu_percent is None else f"{stats.cpu_percent:.1f}%"
+        mem = fmt_bytes(stats.mem_usage)
+    return ContainerRow(
+        id=info.id,
+        name=clean(info.name, 60),
+        service=clean(service, 30),
+        image=clean(_short_image(info.image), 40),
+        state=(clean(state_text, 30), _STATE_TONE.get(info.state, "plain")),
+        health=(info.health or "—", _HEALTH_TONE.get(info.health or "", "muted")),
+        uptime=fmt_duration(info.uptime(now)),
+        restarts=str(info.restart_count),
+        ports=clean(", ".join(_short_port(p) for p in info.ports) or "—", 60),
+        cpu=cpu,
+        memory=mem,
+    )
+
+
+def _short_image(image: str) -> str:
+    # "ghcr.io/get-convex/convex-backend:latest" → "convex-backend:latest": the registry path
+    # rarely matters on a status line (the full name is in `status --json`).
+    return image.rsplit("/", 1)[-1]
+
+
+def _short_port(port: object) -> str:
+    # "3210/tcp→0.0.0.0:3210" → "3210→3210"; keeps the column narrow at 80 columns.
+    text = str(port)
+    inner, arrow, outer = text.partition("→")
+    if not arrow:
+        return inner.removesuffix("/tcp")
+    return f"{outer.rsplit(':', 1)[-1]}→{inner.removesuffix('/tcp')}"
+
+
+def containers_summary(containers: Iterable[ContainerInfo]) -> str:
+    items = list(containers)
+    if not items:
+        return "0 containers"
+    up = sum(1 for c in items if c.running)
+    return f"{up}/{len(items)} up"
+
+
+# ---------------------------------------------------------------- header
+
+HttpState = Literal["unknown", "up", "down"]
+
+
+@dataclass(frozen=True)
+class HeaderState:
+    profile: str = "local"
+    url: str = ""
+    http: HttpState = "unknown"
+    socket: str = "idle"  # the sync WebSocket's state, from the Convex client
+    version: str | None = None
+    containers: str = "…"  # "2/2 up", "docker down", "no containers"
+    read_only: bool = False
+    protected: bool = False
+
+
+def header_parts(state: HeaderState) -> list[Cell]:
+    """The header line, left to right; the widget joins and styles them."""
+    http_tones: dict[str, Tone] = {"up": "ok", "down": "bad", "unknown": "muted"}
+    sock_tones: dict[str, Tone] = {"connected": "ok", "reconnecting": "warn", "closed": "bad"}
+    http_tone = http_tones[state.http]
+    sock_tone = sock_tones.get(state.socket, "muted")
+    parts: list[Cell] = [
+        (clean(state.profile, 24), "plain"),
+        (clean(state.url.removeprefix("http://"), 60), "plain"),
+        (f"http {state.http}", http_tone),
+        (f"ws {state.socket}", sock_tone),
+        (clean(state.version or "version ?", 30), "muted" if state.version is None else "plain"),
+        (state.containers, "ok" if state.containers.endswith(" up") else "muted"),
+    ]
+    return parts
+
+
+def badges(state: HeaderState) -> list[Cell]:
+    out: list[Cell] = []
+    if state.protected:
+        out.append(("PROTECTED", "bad"))
+    if state.read_only:
+        out.append(("READ-ONLY", "warn"))
+    return out
+
+
+# ---------------------------------------------------------------- `status --json`
+
+
+def report(
+    settings: Settings,
+    probes: ServiceProbes,
+    containers: Iterable[ContainerInfo] | None,
+    docker_error: str | None,
+    now: datetime,
+    stats: Mapping[str, ContainerStats] | None = None,
+) -> dict[str, object]:
+    """A JSON-able summary; never holds the admin key (its fingerprint only)."""
+    stats = stats or {}
+    svc: list[dict[str, object]] = []
+    each: tuple[ApiProbe | HttpProbe, ...] = (probes.api, probes.site, probes.dashboard)
+    for row, probe in zip(service_rows(settings, probes), each, strict=True):
+        svc.append(
+            {
+                "service": row.key,
+                "url": row.local_url,
+                "external_url": row.external_url,
+                "reachable": probe.reachable,
+                "latency_ms": None if probe.latency_ms is None else round(probe.latency_ms, 1),
+                "error": probe.error,
+            }
+        )
+    svc[0].update(
+        version=probes.api.version,
+        instance_name=probes.api.instance_name,
+        admin_key=probes.api.key_state,
+        admin_key_fingerprint=settings.admin_key.fingerprint if settings.admin_key else None,
+    )
+    items = None
+    if containers is not None:
+        items = []
+        for c in containers:
+            st = stats.get(c.id)
+            up = c.uptime(now)
+            items.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "service": c.service,
+                    "project": c.project,
+                    "image": c.image,
+                    "state": c.state,
+                    "health": c.health,
+                    "uptime_s": None if up is None else int(up.total_seconds()),
+                    "restarts": c.restart_count,
+                    "exit_code": c.exit_code,
+                    "ports": [str(p) for p in c.ports],
+                    "postgres": c.is_postgres,
+                    "cpu_percent": None if st is None else st.cpu_percent,
+                    "memory_bytes": None if st is None else st.mem_usage,
+                }
+            )
+    return {
+        "profile": settings.profile,
+        "url": settings.url,
+        "services": svc,
+        "containers": items,
+        "docker_error": docker_error,
+        "api_up": probes.api.reachable and probes.api.error is None,
+    }
