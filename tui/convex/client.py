@@ -1,0 +1,474 @@
+"""``ConvexClient``: every backend operation the console needs, typed and resilient.
+
+One client per deployment: one ``httpx.AsyncClient`` for HTTP and one WebSocket, opened on
+first use, shared by all subscriptions. Usable from a plain ``asyncio.run`` script::
+
+    async with ConvexClient(url, Secret(key)) as client:
+        print(await client.query("messages:list", {}))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from tui.config.secret import Secret
+from tui.convex import values
+from tui.convex.backoff import Backoff
+from tui.convex.errors import (
+    BadAdminKey,
+    FunctionError,
+    FunctionNotFound,
+    MalformedResponse,
+    NotFound,
+    PermissionDenied,
+)
+from tui.convex.http import FORMAT, HttpTransport, client_header
+from tui.convex.ids import InvalidId, decode_id
+from tui.convex.logstream import LogStream
+from tui.convex.models import (
+    AdminKeyStatus,
+    ClearProgress,
+    ConnectionState,
+    DocumentPage,
+    Filter,
+    FunctionResult,
+    FunctionSpec,
+    IndexInfo,
+    Probe,
+    TableInfo,
+    WsState,
+)
+from tui.convex.sync_client import SyncClient
+from tui.convex.sync_types import Subscription
+
+# Sent in place of a value to mean "remove this field" (system-udfs lib/values.ts).
+UNDEFINED_PLACEHOLDER = (
+    "__CONVEX_PLACEHOLDER_undefined_I23atX0jcndVbFgXoQZffsih7eAqktCyFjgUuAeNBtfr3ySOljPSPSEOPFgprk"
+    "dBO3zXNiGEJxmJ5ZFPc5C5qKesG80QRPvlJe8vgSxAt9feLTwxTg4PHfVwUaTEJU67FDwldWmTxp1guMPwxQ2jOuhEryTBf3mQ"
+)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""Use as a value in :meth:`ConvexClient.patch_fields` to remove the field."""
+
+StateListener = Callable[[ConnectionState], None]
+
+
+class ConvexClient:
+    def __init__(
+        self,
+        url: str,
+        admin_key: Secret | None,
+        *,
+        timeout: float = 30.0,
+        client_name: str = "convex-tui",
+        backoff: Callable[[], Backoff] = Backoff,
+        ws_inactivity: float = 60.0,
+    ) -> None:
+        self._http = HttpTransport(
+            url, admin_key, timeout=timeout, client_name=client_name, on_http=self._on_http
+        )
+        self.url = self._http.url
+        self.admin_key = admin_key
+        self._backoff = backoff
+        self._state = ConnectionState()
+        self._listeners: list[StateListener] = []
+        self._sync = SyncClient(
+            self.url,
+            admin_key,
+            client_header(client_name),
+            backoff=backoff(),
+            on_state=self._on_ws,
+            inactivity=ws_inactivity,
+        )
+        self._table_numbers: dict[int, str] = {}
+
+    async def __aenter__(self) -> ConvexClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._sync.close()
+        await self._http.aclose()
+
+    # ------------------------------------------------------------ connection state
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    def on_state(self, listener: StateListener) -> Callable[[], None]:
+        """Call ``listener`` on every state change; returns a function that unregisters it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        for listener in list(self._listeners):
+            listener(state)
+
+    def _on_http(self, ok: bool, error: str | None) -> None:
+        s = self._state
+        self._set_state(
+            ConnectionState(ok, s.ws_state, error if not ok else s.last_error, s.reconnects)
+        )
+
+    def _on_ws(self, ws_state: WsState, error: str | None) -> None:
+        s = self._state
+        reconnects = s.reconnects + (1 if ws_state == "reconnecting" and error else 0)
+        self._set_state(ConnectionState(s.http_ok, ws_state, error or s.last_error, reconnects))
+
+    # ------------------------------------------------------------ meta
+
+    async def version(self) -> str:
+        return await self._http.get_text("/version")
+
+    async def instance_name(self) -> str:
+        return await self._http.get_text("/instance_name")
+
+    async def ping(self) -> Probe:
+        started = time.perf_counter()
+        version = await self.version()
+        return Probe((time.perf_counter() - started) * 1000.0, version)
+
+    async def check_admin_key(self) -> AdminKeyStatus:
+        """Never raises for a bad key: 401/403 come back as ``valid=False``."""
+        if self.admin_key is None:
+            return AdminKeyStatus(False, (), True)
+        try:
+            data = await self._http.get_json("/api/check_admin_key")
+        except (BadAdminKey, PermissionDenied):
+            return AdminKeyStatus(False, (), True)
+        if not isinstance(data, dict):
+            raise MalformedResponse("check_admin_key did not answer with an object.")
+        ops = data.get("allowedOps") or []
+        return AdminKeyStatus(
+            valid=bool(data.get("success", True)),
+            allowed_ops=tuple(str(o) for o in ops) if isinstance(ops, list) else (),
+            is_read_only=bool(data.get("isReadOnly", False)),
+        )
+
+    # ------------------------------------------------------------ functions
+
+    async def query(
+        self,
+        path: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+    ) -> FunctionResult:
+        return await self._http.call_udf("/api/query", path, args, identity=identity)
+
+    async def mutation(
+        self,
+        path: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+    ) -> FunctionResult:
+        return await self._http.call_udf("/api/mutation", path, args, identity=identity)
+
+    async def action(
+        self,
+        path: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+    ) -> FunctionResult:
+        return await self._http.call_udf("/api/action", path, args, identity=identity)
+
+    async def run_function(
+        self,
+        path: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+    ) -> FunctionResult:
+        """Any function type, internal ones included (``/api/function``, what ``npx convex run`` uses)."""
+        return await self._http.call_udf(
+            "/api/function", path, args, identity=identity, wrap_args=False
+        )
+
+    async def _value(self, path: str, args: Mapping[str, Any] | None = None) -> Any:
+        return (await self.query(path, args)).value
+
+    async def _mutate(self, path: str, args: Mapping[str, Any]) -> Any:
+        return (await self.mutation(path, args)).value
+
+    async def list_functions(self) -> list[FunctionSpec]:
+        raw = await self._value("_system/cli/modules:apiSpec", {})
+        if not isinstance(raw, list):
+            raise MalformedResponse("apiSpec did not return a list.")
+        return [FunctionSpec.from_json(item) for item in raw if isinstance(item, dict)]
+
+    # ------------------------------------------------------------ data: reading
+
+    async def table_mapping(self, *, refresh: bool = True) -> dict[int, str]:
+        """Table number → name for user tables (plus ``_scheduled_jobs``/``_file_storage``)."""
+        if refresh or not self._table_numbers:
+            raw = await self._value("_system/frontend/getTableMapping", {})
+            if not isinstance(raw, dict):
+                raise MalformedResponse("getTableMapping did not return an object.")
+            self._table_numbers = {int(k): str(v) for k, v in raw.items()}
+        return dict(self._table_numbers)
+
+    async def list_tables(self) -> list[TableInfo]:
+        try:
+            mapping = await self.table_mapping()
+            names: dict[str, int | None] = {
+                name: num for num, name in mapping.items() if not name.startswith("_")
+            }
+        except FunctionNotFound:
+            page = await self._value(
+                "_system/cli/tables", {"paginationOpts": _page_opts(1000, None)}
+            )
+            names = {str(t["name"]): None for t in page.get("page", [])}
+        limit = asyncio.Semaphore(8)
+
+        async def count(name: str) -> int | None:
+            async with limit:
+                try:
+                    n = await self._value("_system/frontend/tableSize", {"tableName": name})
+                except FunctionError:
+                    return None
+                return int(n) if isinstance(n, int | float) else None
+
+        counts = await asyncio.gather(*(count(n) for n in names))
+        return [
+            TableInfo(name, c, names[name]) for name, c in sorted(zip(names, counts, strict=True))
+        ]
+
+    async def page_documents(
+        self,
+        table: str,
+        cursor: str | None = None,
+        order: Literal["asc", "desc"] = "desc",
+        filters: Sequence[Filter] | None = None,
+        page_size: int = 25,
+    ) -> DocumentPage:
+        expr: str | None = None
+        if filters or order != "desc":
+            expr = encode_filters(filters or (), order)
+        raw = await self._value(
+            "_system/frontend/paginatedTableDocuments",
+            {"paginationOpts": _page_opts(page_size, cursor), "table": table, "filters": expr},
+        )
+        if not isinstance(raw, dict) or not isinstance(raw.get("page"), list):
+            raise MalformedResponse("paginatedTableDocuments did not return a page.")
+        docs = tuple(d for d in raw["page"] if isinstance(d, dict) and "_id" in d)
+        errors = tuple(
+            str(d.get("error")) for d in raw["page"] if isinstance(d, dict) and "_id" not in d
+        )
+        done = bool(raw.get("isDone"))
+        next_cursor = raw.get("continueCursor")
+        return DocumentPage(docs, None if done else str(next_cursor), done, errors)
+
+    async def table_for_id(self, doc_id: str) -> str | None:
+        """The table a document id belongs to, or None if no such table (raises InvalidId)."""
+        number = decode_id(doc_id).table_number
+        if number not in self._table_numbers:
+            await self.table_mapping()
+        return self._table_numbers.get(number)
+
+    async def get_document(self, doc_id: str) -> dict[str, Any] | None:
+        try:
+            if await self.table_for_id(doc_id) is None:
+                return None
+        except InvalidId:
+            return None
+        doc = await self._value("_system/frontend/getById", {"id": doc_id})
+        return doc if isinstance(doc, dict) else None
+
+    async def shapes(self) -> dict[str, Any]:
+        """Table name → inferred shape JSON (reference §5.2), user tables only."""
+        raw = await self._http.get_json("/api/shapes2")
+        if not isinstance(raw, dict):
+            raise MalformedResponse("shapes2 did not return an object.")
+        return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+    async def indexes(self, table: str) -> list[IndexInfo]:
+        try:
+            raw = await self._value(
+                "_system/frontend/indexes", {"tableName": table, "tableNamespace": None}
+            )
+        except FunctionNotFound:
+            data = await self._http.get_json("/api/get_indexes")
+            raw = [i for i in (data or {}).get("indexes", []) if i.get("table") == table]
+        if not isinstance(raw, list):
+            raise MalformedResponse("indexes did not return a list.")
+        return [_index(item) for item in raw if isinstance(item, dict)]
+
+    async def schema(self) -> dict[str, Any] | None:
+        """The active schema JSON, or None when no schema is pushed."""
+        raw = await self._value("_system/frontend/getSchemas", {})
+        active = raw.get("active") if isinstance(raw, dict) else None
+        if not active:
+            return None
+        try:
+            parsed = json.loads(active) if isinstance(active, str) else active
+        except ValueError:
+            raise MalformedResponse("The active schema is not valid JSON.") from None
+        return parsed if isinstance(parsed, dict) else None
+
+    # ------------------------------------------------------------ data: writing
+
+    async def add_documents(self, table: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        _check_success(
+            await self._mutate(
+                "_system/frontend/addDocument", {"table": table, "documents": list(documents)}
+            ),
+            "addDocument",
+        )
+
+    async def patch_fields(self, table: str, ids: Sequence[str], fields: Mapping[str, Any]) -> None:
+        """Set fields on documents; a value of :data:`UNSET` removes the field."""
+        if not ids:
+            return  # without ids the server patches the whole table: never do that by accident
+        encoded = {k: (UNDEFINED_PLACEHOLDER if v is UNSET else v) for k, v in fields.items()}
+        _check_success(
+            await self._mutate(
+                "_system/frontend/patchDocumentsFields",
+                {"table": table, "fields": encoded, "ids": list(ids)},
+            ),
+            "patchDocumentsFields",
+        )
+
+    async def replace_document(self, doc_id: str, document: Mapping[str, Any]) -> None:
+        body = {k: v for k, v in document.items() if k not in ("_id", "_creationTime")}
+        _check_success(
+            await self._mutate(
+                "_system/frontend/replaceDocument", {"id": doc_id, "document": body}
+            ),
+            "replaceDocument",
+        )
+
+    async def delete_documents(self, ids: Sequence[str]) -> None:
+        to_delete = []
+        for doc_id in ids:
+            table = await self.table_for_id(doc_id)
+            if table is None:
+                raise NotFound(f"No table holds document {doc_id}.")
+            to_delete.append({"id": doc_id, "tableName": table})
+        if to_delete:
+            _check_success(
+                await self._mutate("_system/frontend/deleteDocuments", {"toDelete": to_delete}),
+                "deleteDocuments",
+            )
+
+    async def clear_table(
+        self, table: str, on_progress: Callable[[ClearProgress], None] | None = None
+    ) -> int:
+        """Delete every document, a page (≤4000) at a time; returns how many were deleted."""
+        cursor: str | None = None
+        total = 0
+        while True:
+            raw = await self._mutate(
+                "_system/frontend/clearTablePage", {"tableName": table, "cursor": cursor}
+            )
+            if not isinstance(raw, dict):
+                raise MalformedResponse("clearTablePage did not return an object.")
+            total += int(raw.get("deleted") or 0)
+            has_more = bool(raw.get("hasMore"))
+            if on_progress is not None:
+                on_progress(ClearProgress(table, total, has_more))
+            if not has_more:
+                return total
+            cursor = raw.get("continueCursor")
+
+    # ------------------------------------------------------------ environment variables
+
+    async def list_env(self) -> dict[str, str]:
+        raw = await self._http.get_json("/api/list_environment_variables")
+        env = raw.get("environmentVariables") if isinstance(raw, dict) else None
+        if not isinstance(env, dict):
+            raise MalformedResponse("list_environment_variables did not return variables.")
+        return {str(k): str(v) for k, v in sorted(env.items())}
+
+    async def set_env(self, changes: Mapping[str, str | None]) -> None:
+        """Set and unset (value None) several variables in one request."""
+        body = {"changes": [{"name": k, "value": v} for k, v in changes.items()]}
+        await self._http.post_json("/api/update_environment_variables", body)
+
+    # ------------------------------------------------------------ logs
+
+    def stream_logs(self, cursor: float = 0.0, *, history: bool | int = False) -> LogStream:
+        """Async-iterate :class:`LogEntry` forever; ``history`` yields the backlog too
+        (True: all of it, N: the last N). Transport failures are retried with backoff."""
+        return LogStream(
+            self._http, cursor, history=history, backoff=self._backoff(), on_error=self._on_logs
+        )
+
+    def _on_logs(self, error: Exception | None) -> None:
+        pass  # HTTP state is already reported by the transport
+
+    # ------------------------------------------------------------ subscriptions
+
+    def subscribe(self, path: str, args: Mapping[str, Any] | None = None) -> Subscription:
+        """A live query over the shared WebSocket: ``async for value in client.subscribe(...)``.
+
+        Close it with ``aclose()`` or use it as ``async with client.subscribe(...) as sub``."""
+        return self._sync.subscribe(path, args)
+
+    async def mutation_ws(self, path: str, args: Mapping[str, Any] | None = None) -> FunctionResult:
+        """A mutation over the WebSocket; returns once subscriptions reflect its writes."""
+        return await self._sync.mutation(path, args)
+
+    @property
+    def sync(self) -> SyncClient:
+        return self._sync
+
+
+def _page_opts(num: int, cursor: str | None) -> dict[str, Any]:
+    return {"numItems": num, "cursor": cursor}
+
+
+def encode_filters(filters: Sequence[Filter], order: str = "desc") -> str:
+    """Base64 of the dashboard's FilterExpression JSON; values in Convex encoded JSON."""
+    clauses = [
+        {
+            "op": f.op,
+            "field": f.field,
+            "value": values.encode(f.value),
+            "enabled": f.enabled,
+            "id": str(i),
+        }
+        for i, f in enumerate(filters)
+    ]
+    expr = {"clauses": clauses, "order": order}
+    return base64.b64encode(json.dumps(expr).encode("utf-8")).decode("ascii")
+
+
+def _check_success(result: Any, what: str) -> None:
+    if isinstance(result, dict) and result.get("success") is False:
+        raise FunctionError(f"{what} failed: {result.get('error') or 'unknown error'}", path=what)
+
+
+def _index(raw: Mapping[str, Any]) -> IndexInfo:
+    fields = raw.get("fields")
+    backfill = raw.get("backfill")
+    state = backfill.get("state") if isinstance(backfill, dict) else None
+    if isinstance(fields, list):
+        return IndexInfo(
+            str(raw.get("name")), tuple(str(f) for f in fields), state, bool(raw.get("staged"))
+        )
+    kind: Literal["search", "vector"] = (
+        "vector" if isinstance(fields, dict) and "vectorField" in fields else "search"
+    )
+    return IndexInfo(str(raw.get("name")), dict(fields or {}), state, bool(raw.get("staged")), kind)
+
+
+__all__ = ["FORMAT", "UNSET", "ConvexClient", "Subscription", "encode_filters"]

@@ -1,0 +1,217 @@
+"""Headless twins of the console: ``convex-tui run`` and ``convex-tui logs``.
+
+Both take an argparse-like namespace and any settings object with ``.url`` and ``.admin_key``.
+The value goes to stdout; errors and function log lines go to stderr.
+Exit codes: 0 ok, 1 function error, 2 usage/config/connection problem, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any, Protocol, TextIO
+
+import json5
+
+from tui.config.secret import Secret
+from tui.convex import values
+from tui.convex.client import ConvexClient
+from tui.convex.errors import ConvexClientError, ConvexTransportError, FunctionError
+from tui.convex.models import FunctionResult, LogEntry
+
+EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Settings(Protocol):
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def admin_key(self) -> Secret | None: ...
+
+
+def parse_function_name(name: str) -> str:
+    """Accept what ``npx convex run`` accepts (``parseFunctionName``)."""
+    name = name.strip()
+    for prefix in ("api.", "internal."):
+        if name.startswith(prefix) and ":" not in name and "/" not in name:
+            parts = name[len(prefix) :].split(".")
+            return "/".join(parts[:-1]) + ":" + parts[-1] if len(parts) > 1 else parts[0]
+    if name.startswith("convex/"):
+        name = name[len("convex/") :]
+    module, sep, export = name.rpartition(":")
+    if not sep:
+        module, export = name, "default"
+    for ext in (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs"):
+        if module.endswith(ext):
+            module = module[: -len(ext)]
+            break
+    return f"{module}:{export}"
+
+
+def parse_args_json(text: str | None) -> dict[str, Any]:
+    """JSON5 (unquoted keys, single quotes, trailing commas) → a Convex args object."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        raw = json5.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"Arguments are not valid JSON5: {exc}") from None
+    if not isinstance(raw, dict):
+        raise UsageError("Arguments must be an object, e.g. '{id: \"abc\"}'.")
+    try:
+        decoded = values.decode(raw)
+    except values.ValueError_ as exc:
+        raise UsageError(f"Arguments are not Convex values: {exc}") from None
+    assert isinstance(decoded, dict)
+    return decoded
+
+
+class UsageError(Exception):
+    pass
+
+
+def _client(settings: Settings) -> ConvexClient:
+    if not settings.url:
+        raise UsageError(
+            "No deployment URL. Set CONVEX_SELF_HOSTED_URL or pass --url (see `convex-tui --help`)."
+        )
+    return ConvexClient(settings.url, settings.admin_key)
+
+
+def _dump(value: Any, *, pretty: bool) -> str:
+    encoded = values.encode(value)
+    if pretty:
+        return json.dumps(encoded, indent=2, ensure_ascii=False)
+    return json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- run
+
+
+def run_main(
+    args: Any, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return asyncio.run(_run(args, settings, out, err))
+    except UsageError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+    path = parse_function_name(str(args.function))
+    fn_args = parse_args_json(getattr(args, "args_json", None))
+    identity: dict[str, Any] | None = None
+    if getattr(args, "identity", None):
+        try:
+            identity = json5.loads(args.identity)
+        except ValueError as exc:
+            raise UsageError(f"--identity is not valid JSON: {exc}") from None
+        if not isinstance(identity, dict):
+            raise UsageError("--identity must be a JSON object, e.g. '{subject: \"user1\"}'.")
+    as_json = bool(getattr(args, "json", False))
+    async with _client(settings) as client:
+        try:
+            result = await client.run_function(path, fn_args, identity=identity)
+        except FunctionError as exc:
+            for line in exc.log_lines:
+                print(str(line), file=err)
+            if as_json:
+                body: dict[str, Any] = {
+                    "status": "error",
+                    "errorMessage": exc.message,
+                    "requestId": exc.request_id,
+                }
+                if exc.has_data:
+                    body["errorData"] = values.encode(exc.data)
+                print(json.dumps(body, ensure_ascii=False), file=out)
+            print(exc.message.rstrip(), file=err)
+            return EXIT_FUNCTION
+        except ConvexTransportError as exc:
+            print(f"error: {exc.message}", file=err)
+            return EXIT_USAGE
+    _print_result(result, as_json, out, err)
+    return EXIT_OK
+
+
+def _print_result(result: FunctionResult, as_json: bool, out: TextIO, err: TextIO) -> None:
+    for line in result.log_lines:
+        print(str(line), file=err)
+    if as_json:
+        body = {
+            "status": "success",
+            "value": values.encode(result.value),
+            "logLines": [str(x) for x in result.log_lines],
+            "requestId": result.request_id,
+            "durationMs": round(result.duration_ms, 3),
+        }
+        print(json.dumps(body, ensure_ascii=False), file=out)
+    elif result.value is not None:  # like `npx convex run`, null prints nothing
+        print(_dump(result.value, pretty=True), file=out)
+
+
+# ---------------------------------------------------------------- logs
+
+
+def format_entry(entry: LogEntry) -> list[str]:
+    """``<time> [CONVEX Q(path)] [LEVEL] message`` lines, like ``npx convex logs``."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
+    ms = int((entry.timestamp % 1) * 1000)
+    prefix = f"{stamp}.{ms:03d} [CONVEX {entry.type_letter}({entry.identifier})]"
+    lines = [f"{prefix} [{ln.level}] {ln.message}" for ln in entry.log_lines]
+    if entry.error:
+        lines.append(f"{prefix} [ERROR] {entry.error.rstrip()}")
+    elif entry.kind == "Completion" and not entry.log_lines and entry.execution_time is not None:
+        lines.append(f"{prefix} Function executed in {entry.execution_time * 1000:.0f} ms")
+    return lines
+
+
+def logs_main(
+    args: Any, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return asyncio.run(_logs(args, settings, out, err))
+    except UsageError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+    history = getattr(args, "history", None)
+    jsonl = bool(getattr(args, "jsonl", False))
+    follow = bool(getattr(args, "follow", False))
+
+    def emit(entry: LogEntry) -> None:
+        if jsonl:
+            print(json.dumps(dict(entry.raw), ensure_ascii=False), file=out)
+        else:
+            for line in format_entry(entry):
+                print(line, file=out)
+        out.flush()
+
+    async with _client(settings) as client:
+        try:
+            if not follow:
+                # One answer: the backlog (all of it, or the last N with --history N).
+                once = client.stream_logs(history=int(history) if history is not None else True)
+                for entry in await once.snapshot():
+                    emit(entry)
+                return EXIT_OK
+            stream = client.stream_logs(history=int(history) if history is not None else False)
+            async for entry in stream:
+                emit(entry)
+        except ConvexClientError as exc:
+            print(f"error: {exc.message}", file=err)
+            return EXIT_USAGE
+    return EXIT_OK

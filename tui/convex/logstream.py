@@ -1,0 +1,136 @@
+"""Tail ``/api/stream_function_logs`` (reference §7) as an async iterator of :class:`LogEntry`.
+
+The stream keeps its cursor across requests, survives backend restarts (backoff with jitter)
+and never yields the same entry twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from tui.convex.backoff import Backoff
+from tui.convex.errors import (
+    BadAdminKey,
+    BadRequest,
+    ConvexTransportError,
+    MalformedResponse,
+    PermissionDenied,
+    Timeout,
+)
+from tui.convex.http import HttpTransport
+from tui.convex.models import LogEntry
+
+LONG_POLL_S = 60.0  # the server holds an empty poll this long
+_SEEN_MAX = 4096  # about four rings' worth of entry keys
+FATAL = (BadAdminKey, PermissionDenied, BadRequest)
+
+
+class LogStream:
+    """One tail of the function log. Iterate it; read ``cursor`` to resume elsewhere later."""
+
+    def __init__(
+        self,
+        http: HttpTransport,
+        cursor: float = 0.0,
+        *,
+        history: bool | int = False,
+        backoff: Backoff | None = None,
+        on_error: Callable[[ConvexTransportError | None], None] | None = None,
+        poll_timeout: float = LONG_POLL_S + 15.0,
+    ) -> None:
+        self._http = http
+        self.cursor = cursor
+        self._history = history
+        self._first = cursor == 0.0
+        self._backoff = backoff or Backoff()
+        self._on_error = on_error
+        self._poll_timeout = poll_timeout
+        self._seen: OrderedDict[tuple[str, str, float, str], None] = OrderedDict()
+        self.reconnects = 0
+
+    def __aiter__(self) -> AsyncIterator[LogEntry]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[LogEntry]:
+        while True:
+            batch = await self._poll_once()
+            for entry in batch:
+                yield entry
+
+    async def fetch(self) -> list[LogEntry]:
+        """One long poll (retrying transport failures); returns the new, unseen entries."""
+        return await self._poll_once()
+
+    async def snapshot(self, wait: float = 3.0) -> list[LogEntry]:
+        """One request without retries; an empty ring (the server holds the poll) gives []."""
+        try:
+            data = await self._http.get_json(
+                "/api/stream_function_logs",
+                params={"cursor": _fmt_cursor(self.cursor)},
+                timeout=wait,
+            )
+        except Timeout:
+            return []
+        entries, new_cursor = _parse(data)
+        return self._accept(entries, new_cursor)
+
+    async def _poll_once(self) -> list[LogEntry]:
+        while True:
+            try:
+                data = await self._http.get_json(
+                    "/api/stream_function_logs",
+                    params={"cursor": _fmt_cursor(self.cursor)},
+                    timeout=self._poll_timeout,
+                )
+                entries, new_cursor = _parse(data)
+            except FATAL:
+                raise
+            except ConvexTransportError as exc:
+                # Restarts, timeouts, garbage: keep the cursor and try again later.
+                if self._on_error is not None:
+                    self._on_error(exc)
+                self.reconnects += 1
+                await asyncio.sleep(self._backoff.next_delay())
+                continue
+            if self._backoff.retries and self._on_error is not None:
+                self._on_error(None)
+            self._backoff.reset()
+            return self._accept(entries, new_cursor)
+
+    def _accept(self, entries: list[LogEntry], new_cursor: float | None) -> list[LogEntry]:
+        fresh: list[LogEntry] = []
+        for entry in entries:
+            if entry.key in self._seen:
+                continue
+            self._seen[entry.key] = None
+            fresh.append(entry)
+        while len(self._seen) > _SEEN_MAX:
+            self._seen.popitem(last=False)
+        latest = max((e.timestamp * 1000.0 for e in entries), default=None)
+        candidates = [c for c in (new_cursor, latest) if c is not None]
+        if candidates:
+            # Never move backwards: a restarted backend may report a smaller cursor.
+            self.cursor = max(self.cursor, *candidates)
+        if self._first:
+            self._first = False
+            # Like `npx convex logs`: the first answer sets the cursor; history is opt-in.
+            if self._history is False:
+                return []
+            if self._history is not True:
+                return fresh[-int(self._history) :] if int(self._history) > 0 else []
+        return fresh
+
+
+def _fmt_cursor(cursor: float) -> str:
+    return repr(float(cursor))
+
+
+def _parse(data: Any) -> tuple[list[LogEntry], float | None]:
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise MalformedResponse("The log stream answered without an 'entries' list.")
+    entries = [LogEntry.from_json(e) for e in data["entries"] if isinstance(e, dict)]
+    cursor = data.get("newCursor")
+    return entries, float(cursor) if isinstance(cursor, int | float) else None
