@@ -1,0 +1,81 @@
+"""`convex-tui sandbox`: run the sandbox deployment in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tui.sandbox.server import SandboxServer, parse_bulk
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags ``main`` expects (the CLI may wire them itself)."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3210)
+    parser.add_argument("--site-port", type=int, default=3211)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--data", type=Path, default=None, help="data directory")
+    where.add_argument("--memory", action="store_true", help="throwaway storage")
+    parser.add_argument("--admin-key", default=None)
+    parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
+    parser.add_argument("--bulk", action="append", default=[], metavar="TABLE=N")
+
+
+async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) -> None:
+    bulk = parse_bulk(args.bulk)
+    started = time.perf_counter()
+    server = SandboxServer(
+        host=args.host,
+        port=args.port,
+        site_port=args.site_port,
+        data_dir=args.data,
+        memory=args.memory,
+        admin_key=args.admin_key,
+        seed=args.seed,
+        bulk=bulk,
+    )
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        where = "memory" if args.memory else str(server.data_dir)
+        print(
+            f"Convex sandbox deployment ready in {time.perf_counter() - started:.2f}s "
+            f"(data: {where})",
+            file=sys.stderr,
+        )
+        print(f"API URL:  {server.url}", file=sys.stderr)
+        print(f"Site URL: {server.site_url}", file=sys.stderr)
+        # Like generate_admin_key.sh: the label on stderr, the key alone on stdout.
+        print("Admin key:", file=sys.stderr)
+        print(server.admin_key, flush=True)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
+    except (OSError, ValueError) as exc:
+        print(f"convex-tui sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m tui.sandbox.command")
+    add_arguments(parser)
+    sys.exit(main(parser.parse_args()))
