@@ -3,7 +3,7 @@ page latency on a large table.
 
     .venv/bin/python bench/sandbox_throughput.py [--seconds 3] [--docs 1000000] [--durable]
 
-The sandbox runs in a child process (`python -m tui.sandbox.command`) so the client does not
+The sandbox runs in a child process (`python -m tui sandbox`) so the client does not
 share a GIL with it, exactly as a real client would not.
 """
 
@@ -27,7 +27,7 @@ import httpx
 def start(extra: list[str]) -> tuple[subprocess.Popen[str], str, str, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.sandbox.command", "--port", "0", "--site-port", "0", *extra],
+        [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--site-port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -65,7 +65,8 @@ def _start_child(data: Path) -> tuple[subprocess.Popen[str], str, str]:
         [
             sys.executable,
             "-m",
-            "tui.sandbox.command",
+            "tui",
+            "sandbox",
             "--data",
             str(data),
             "--port",

@@ -8,22 +8,8 @@ import contextlib
 import signal
 import sys
 import time
-from pathlib import Path
 
 from tui.sandbox.server import SandboxServer, parse_bulk
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags ``main`` expects (the CLI may wire them itself)."""
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3210)
-    parser.add_argument("--site-port", type=int, default=3211)
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--data", type=Path, default=None, help="data directory")
-    where.add_argument("--memory", action="store_true", help="throwaway storage")
-    parser.add_argument("--admin-key", default=None)
-    parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
-    parser.add_argument("--bulk", action="append", default=[], metavar="TABLE=N")
 
 
 async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) -> None:
@@ -73,9 +59,3 @@ def main(args: argparse.Namespace) -> int:
         print(f"convex-tui sandbox: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m tui.sandbox.command")
-    add_arguments(parser)
-    sys.exit(main(parser.parse_args()))
