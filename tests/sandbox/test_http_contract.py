@@ -132,7 +132,10 @@ async def test_visibility(sandbox: SandboxServer, client: httpx.AsyncClient) -> 
         out = await call(
             client, "/api/query", path, {"paginationOpts": {"numItems": 1, "cursor": None}}
         )
-        assert str(out["errorMessage"]).endswith(f"Could not find public function for '{path}'.")
+        assert str(out["errorMessage"]).endswith(
+            f"Could not find public function for '{path}'. Did you forget to run "
+            "`npx convex dev` or `npx convex deploy`?\n"
+        )
     tables = await call(
         client,
         "/api/query",
@@ -149,7 +152,7 @@ async def test_visibility(sandbox: SandboxServer, client: httpx.AsyncClient) -> 
     assert emb["status"] == "success" and len(emb["value"]) == 8  # type: ignore[arg-type]
     missing = await call(client, "/api/function", "tasks:nope", {}, admin(sandbox))
     assert str(missing["errorMessage"]).endswith(
-        "Could not find function for 'tasks:nope'. Did you forget to run `npx convex dev`?"
+        "Could not find function for 'tasks:nope'. Did you forget to run `npx convex dev`?\n"
     )
     denied = await client.post("/api/function", json={"path": "tasks:list", "args": {}})
     assert denied.status_code == 403 and denied.json()["code"] == "BadDeployKey"

@@ -255,7 +255,11 @@ class Deployment:
                     f"Could not find function for '{stripped}'. Did you forget to run "
                     "`npx convex dev`?",
                 )
-            return failure(rid, f"Could not find public function for '{stripped}'.")
+            return failure(
+                rid,
+                f"Could not find public function for '{stripped}'. Did you forget to run "
+                "`npx convex dev` or `npx convex deploy`?",
+            )
         if kind is not None and fn.kind != kind:
             return failure(
                 rid,

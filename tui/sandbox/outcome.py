@@ -63,6 +63,9 @@ class Exec:
 
 
 def server_error(request_id: str, body: str) -> str:
+    # The backend's JsError formatting always ends the message with a newline (errors.rs).
+    if not body.endswith("\n"):
+        body += "\n"
     return f"[Request ID: {request_id}] Server Error\n{body}"
 
 
