@@ -356,3 +356,27 @@ async def test_empty_log_poll_returns_after_timeout() -> None:
     ):
         r = await c.get("/api/stream_function_logs", params={"cursor": 123.5}, headers=admin(s))
     assert r.json() == {"entries": [], "newCursor": 123.5}
+
+
+async def test_user_jwt_rejected_like_a_backend_without_auth_providers(
+    sandbox: SandboxServer, client: httpx.AsyncClient
+) -> None:
+    import base64
+    import json
+
+    def b64(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    token = f"{b64({'alg': 'RS256'})}.{b64({'iss': 'https://site.example', 'sub': 'u1'})}.sig"
+    resp = await client.post(
+        "/api/query",
+        json={"path": "tasks:getUserTasks", "args": {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "NoAuthProvider"
+    assert "no providers configured" in resp.json()["message"]
+    bad = await client.post(
+        "/api/query", json={"path": "tasks:list", "args": {}}, headers={"Authorization": "Bearer x"}
+    )
+    assert bad.status_code == 401 and bad.json()["code"] == "InvalidAuthHeader"

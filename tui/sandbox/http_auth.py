@@ -94,20 +94,14 @@ def _decode_acting_as(encoded: str) -> dict[str, Any]:
     return data
 
 
-def _decode_jwt(token: str) -> dict[str, Any]:
-    """The sandbox has no auth providers: it trusts a JWT's claims without checking them."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        if not isinstance(claims, dict):
-            raise ValueError("claims must be an object")
-    except (IndexError, ValueError, binascii.Error) as exc:
-        raise HttpFailure(401, "InvalidAuthHeader", "Could not parse JWT payload") from exc
-    identity = {k: v for k, v in claims.items() if k not in ("iss", "sub", "aud", "exp", "iat")}
-    identity["issuer"] = claims.get("iss", "")
-    identity["subject"] = claims.get("sub", "")
-    identity["tokenIdentifier"] = f"{identity['issuer']}|{identity['subject']}"
-    return identity
+def _reject_jwt(token: str) -> HttpFailure:
+    """The sandbox has no auth providers (no auth.config.ts push), so every user JWT fails,
+    over HTTP exactly as over the sync socket."""
+    from tui.sandbox.sync_protocol import BAD_JWT, jwt_error
+
+    message = jwt_error(token)
+    code = "InvalidAuthHeader" if message == BAD_JWT else "NoAuthProvider"
+    return HttpFailure(401, code, message)
 
 
 def identity_for_key(deployment: Deployment, key: str) -> Identity:
@@ -132,7 +126,7 @@ def parse_identity(deployment: Deployment, request: web.Request) -> Identity:
         if header[:7].lower() == "convex ":
             return identity_for_key(deployment, header[7:].strip())
         if header[:7].lower() == "bearer ":
-            return Identity("user", _decode_jwt(header[7:].strip()))
+            raise _reject_jwt(header[7:].strip())
         raise HttpFailure(400, "InvalidAdminKey", "Invalid admin key")
     key = request.query.get("adminKey")
     if key:
