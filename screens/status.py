@@ -34,14 +34,15 @@ from tui.status_view import container_row, containers_summary, service_rows
 
 PROBE_OK_DELAY = 5.0
 PROBE_MAX_DELAY = 30.0
+# Verdicts first: the URLs (the external Coder one can be 60 characters) scroll at the right.
 SERVICE_COLUMNS = (
     "service",
-    "url",
     "state",
     "latency",
     "admin key",
-    "version · instance",
+    "url",
     "external url",
+    "version · instance",
 )
 CONTAINER_COLUMNS = (
     "name",
@@ -315,12 +316,12 @@ class StatusScreen(ContainerActions):
                 continue
             table.add_row(
                 cell(row.name, colors),
-                cell(url, colors),
                 cell(row.state, colors),
                 cell(row.latency, colors),
                 cell(row.admin_key, colors),
-                cell(row.detail, colors),
+                cell(url, colors),
                 cell(external, colors),
+                cell(row.detail, colors),
                 key=row.key,
             )
         if table.row_count:

@@ -30,13 +30,16 @@ class ConsoleHeader(Widget):
 
     def render(self) -> Content:
         parts: list[Content | str] = []
-        if self.size.width >= 100:  # the brand only where there is room for it
+        wide = self.size.width >= 100
+        if wide:  # the brand only where there is room for it
             parts += [Content.styled(" convex ", "bold reverse $accent"), " "]
         else:
             parts.append(" ")
+        # Narrow terminals get tighter separators so the badges (READ-ONLY…) stay visible.
+        separator = " │ " if wide else "│"
         for n, (text, tone) in enumerate(header_parts(self.state)):
             if n:
-                parts.append(Content.styled(" │ ", "$text-muted"))
+                parts.append(Content.styled(separator, "$text-muted"))
             style = TONE_STYLE[tone] + (" bold" if n == 0 else "")
             parts.append(Content.styled(text, style.strip()))
         for text, tone in badges(self.state):

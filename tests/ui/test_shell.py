@@ -239,7 +239,7 @@ async def test_profile_switch_retargets_probes_and_docker(sandbox, tmp_path: Pat
         await until(pilot, lambda: app.header_state.http == "up", what="sandbox up")
         assert app.header_state.version and not app.read_only
         api_row = rows(app, "services")[0]
-        assert api_row[2] == "up" and "valid" in api_row[4]
+        assert api_row[1] == "up" and "valid" in api_row[3]
         await pilot.press("p")
         assert isinstance(app.screen, ProfilePickerScreen)
         await pilot.press("down", "enter")
