@@ -36,13 +36,14 @@ def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
     tmux.start(demo_command())
     screen, _ = tmux.wait_for(
         lambda s: (
-            "http up" in s and re.search(r"│ API\s+http://127\.0\.0\.1:\d+\s+up", s) is not None
+            "http up" in s
+            and re.search(r"│ API\s+up\s+\d+ ms\s+valid .*http://127\.0\.0\.1:\d+", s) is not None
         ),
         what="header and API row up",
     )
     header = screen.splitlines()[0]
     assert "demo" in header and "127.0.0.1" in header
-    assert re.search(r"│ Site\s+http://127\.0\.0\.1:\d+\s+up", screen)
+    assert re.search(r"│ Site\s+up\s+\d+ ms.*http://127\.0\.0\.1:\d+", screen)
     assert re.search(r"valid convex-self-hosted…[0-9a-f]{4}", screen), "key fingerprint only"
     assert not re.search(r"\|01[0-9a-f]{20}", screen), "the admin key itself never shows"
     tmux.keys("2")

@@ -247,7 +247,7 @@ async def test_profile_switch_retargets_probes_and_docker(sandbox, tmp_path: Pat
         await until(pilot, lambda: app.header_state.http == "down", what="prod probed")
         assert app.read_only and app.has_class("-protected")
         assert docker.selectors[-1] is not None and docker.selectors[-1].project == "prod"
-        assert rows(app, "services")[0][2] == "down"
+        assert rows(app, "services")[0][1] == "down"
 
 
 def check_env_file(env: Path, tmp_path: Path) -> None:
