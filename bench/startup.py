@@ -46,7 +46,7 @@ def console_ready(screen: str) -> bool:
     lines = screen.splitlines()
     if not lines or "http up" not in lines[0] or lines[0].rstrip().endswith("…"):
         return False
-    return re.search(r"│ API\s+\S+\s+up", screen) is not None
+    return re.search(r"│ API\s+up\s", screen) is not None
 
 
 def measure(argv: list[str], ready: object, env: dict[str, str]) -> float:

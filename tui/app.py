@@ -311,7 +311,22 @@ def make_app(
     )
 
 
+def _warm_docker_sdk() -> None:
+    """Import the Docker SDK (~70 ms, mostly `requests`) while Textual parses CSS and paints,
+    instead of later inside the status pane's first watcher call."""
+    import threading
+
+    def load() -> None:
+        try:
+            import docker  # noqa: F401
+        except ImportError:
+            pass
+
+    threading.Thread(target=load, name="warm-docker-sdk", daemon=True).start()
+
+
 def run_console(settings: Settings) -> int:
+    _warm_docker_sdk()
     app = ConsoleApp(settings)
     result = app.run()
     return int(result or app.return_code or 0)
