@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.message import Message
 
@@ -44,3 +45,11 @@ class ContainerActionFinished(Message):
 class AdminKeyGenerated(Message):
     container: str
     key: Secret
+
+
+@dataclass
+class DocumentTotal(Message):
+    """A new live total of documents (sync-socket subscription); None when unavailable."""
+
+    bubble: ClassVar[bool] = False  # the status pane's own business
+    total: int | None

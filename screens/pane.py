@@ -15,6 +15,7 @@ from screens.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
     from tui.config import Settings
+    from tui.convex.client import ConvexClient
     from tui.services import ContainerBackend, Prober
 
 
@@ -40,6 +41,9 @@ class ConsoleHost(Protocol):
     def guard_write(self, what: str) -> bool: ...
 
     def show_logs(self, container: str) -> None: ...
+
+    @property
+    def convex(self) -> ConvexClient | None: ...
 
 
 class PaneScreen(Screen[None]):

@@ -21,6 +21,7 @@ from screens.bindings import to_bindings
 from screens.container_actions import ContainerActions
 from screens.messages import (
     DockerUpdated,
+    DocumentTotal,
     ProbesFinished,
     StatsReceived,
 )
@@ -101,6 +102,7 @@ class StatusScreen(ContainerActions):
             containers.add_column(label, key=label)
         self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
+        self.watch(self.app, "convex_generation", self._convex_ready, init=True)
         self.query_one("#containers", DataTable).focus()
         self._start()
 
@@ -174,6 +176,32 @@ class StatusScreen(ContainerActions):
             self._probe_timer.stop()
         self._probe_delay = 1.0
         self._probe()
+
+    # ------------------------------------------------------------ live data (sync socket)
+
+    def _convex_ready(self, _generation: int) -> None:
+        self._live_totals()
+
+    @work(group="live", exclusive=True, exit_on_error=False, description="live document total")
+    async def _live_totals(self) -> None:
+        client = self.host.convex
+        if client is None:
+            return
+        from tui.convex.errors import ConvexTransportError, FunctionError
+        from tui.live import document_totals
+
+        try:
+            async for total in document_totals(client):
+                self.post_message(DocumentTotal(total))
+        except (FunctionError, ConvexTransportError):
+            # An older backend without the system query, or a key without ViewData.
+            self.post_message(DocumentTotal(None))
+
+    @on(DocumentTotal)
+    def _document_total(self, message: DocumentTotal) -> None:
+        total = message.total
+        subtitle = "" if total is None else f"{total:,} documents · live"
+        self.query_one("#services", DataTable).border_subtitle = subtitle
 
     # ------------------------------------------------------------ Docker
 

@@ -87,6 +87,8 @@ class ConsoleApp(App[int]):
     read_only: reactive[bool] = reactive(False, init=False)
     # Every pane watches this and retargets when the profile changes (attributes down).
     context: reactive[ConsoleContext] = reactive(cast("ConsoleContext", None), init=False)
+    # Bumped each time a Convex client for the current target is ready (`self.convex`).
+    convex_generation: reactive[int] = reactive(0, init=False)
 
     def __init__(
         self,
@@ -158,6 +160,7 @@ class ConsoleApp(App[int]):
         self.convex = client
         client.on_state(lambda state: self.update_header(socket=state.ws_state))
         self.update_header(socket=client.state.ws_state)
+        self.convex_generation += 1
 
     # ------------------------------------------------------------ header / frame
 

@@ -255,8 +255,11 @@ class SyncClient:
             self._state("connected", None)
             got_message = False
             while True:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the task's own
+                # cancellation when recv() completes at the same moment, hanging close().
                 try:
-                    raw = await asyncio.wait_for(ws.recv(), self._inactivity)
+                    async with asyncio.timeout(self._inactivity):
+                        raw = await ws.recv()
                 except TimeoutError:
                     raise Reconnect("no message from the server for too long") from None
                 if not got_message:

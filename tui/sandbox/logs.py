@@ -66,7 +66,8 @@ class LogRing:
                 return entries
             event = self._changed
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await event.wait()
 
 
 def completion_fields(

@@ -273,8 +273,9 @@ class SyncSession:
 
     async def _send_loop(self) -> None:
         while True:
-            try:
-                message = await asyncio.wait_for(self._out.get(), PING_INTERVAL)
+            try:  # asyncio.timeout: cancellation-safe on 3.11, unlike wait_for
+                async with asyncio.timeout(PING_INTERVAL):
+                    message = await self._out.get()
             except TimeoutError:
                 message = proto.PING
             if message["type"] == "Transition":

@@ -1,0 +1,64 @@
+"""The status pane's live document total: a real subscription over the sync socket."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import httpx
+from textual.message import Message
+from textual.widgets import DataTable
+
+from screens.messages import DocumentTotal
+from tests.ui.conftest import until
+from tests.ui.fakes import FakeDocker, settings
+from tui.app import make_app
+from tui.config import Secret
+
+
+def subtitle(app: Any) -> str:
+    return str(app.screen.query_one("#services", DataTable).border_subtitle or "")
+
+
+def total_documents(sandbox: Any) -> int:
+    resp = httpx.post(
+        f"{sandbox.url}/api/query",
+        json={"path": "_system/frontend/tableSize:sizeOfAllTables", "args": {}},
+        headers={"Authorization": f"Convex {sandbox.admin_key}"},
+    )
+    return int(resp.json()["value"])
+
+
+async def test_total_follows_another_clients_mutation(sandbox: Any) -> None:
+    s = dataclasses.replace(settings(url=sandbox.url), admin_key=Secret(sandbox.admin_key))
+    app = make_app(s, docker=FakeDocker())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.header_state.socket == "connected", what="ws connected")
+        before = total_documents(sandbox)
+        await until(pilot, lambda: subtitle(app) == f"{before:,} documents · live", what="total")
+
+        async with httpx.AsyncClient() as other:  # another client writes; no poll on our side
+            resp = await other.post(
+                f"{sandbox.url}/api/mutation",
+                json={"path": "tasks:create", "args": {"title": "seen live"}},
+            )
+            assert resp.json()["status"] == "success"
+        await until(
+            pilot, lambda: subtitle(app) == f"{before + 1:,} documents · live", what="total + 1"
+        )
+
+
+async def test_no_total_without_a_key_that_may_read_system_tables(sandbox: Any) -> None:
+    s = dataclasses.replace(settings(url=sandbox.url), admin_key=None)
+    app = make_app(s, docker=FakeDocker())
+    seen: list[Message] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await until(pilot, lambda: app.header_state.http == "up", what="api probed")
+        # The system query is refused without an admin key: the pane is told, and stays calm.
+        await until(
+            pilot,
+            lambda: any(isinstance(m, DocumentTotal) for m in seen),
+            what="live total answered",
+        )
+        assert {m.total for m in seen if isinstance(m, DocumentTotal)} == {None}
+        assert subtitle(app) == ""
