@@ -78,3 +78,17 @@ async def test_run_without_url_or_server() -> None:
     )
     assert code == 2 and "Cannot reach" in err.getvalue()
     assert KEY.reveal() not in err.getvalue()
+
+
+async def test_run_unknown_function_lists_what_there_is(sandbox: object) -> None:
+    """Like `npx convex run`: the error, then the deployment's functions from apiSpec."""
+    args = SimpleNamespace(function="tasks:nope", args_json=None, identity=None, json=False)
+    out, err = io.StringIO(), io.StringIO()
+    settings = SimpleNamespace(url=sandbox.url, admin_key=Secret(sandbox.admin_key))  # type: ignore[attr-defined]
+    code = await asyncio.to_thread(run_main, args, settings, out=out, err=err)
+    text = err.getvalue()
+    assert code == 1 and out.getvalue() == ""
+    assert "Could not find function for 'tasks:nope'" in text
+    listed = text.split("Available functions:\n", 1)[1].split()
+    assert "tasks:create" in listed and "rag:generateQueryEmbedding" in listed
+    assert "(mutation)" in listed and "(action)" in listed

@@ -18,7 +18,12 @@ import json5
 from tui.config.secret import Secret
 from tui.convex import values
 from tui.convex.client import ConvexClient
-from tui.convex.errors import ConvexClientError, ConvexTransportError, FunctionError
+from tui.convex.errors import (
+    ConvexClientError,
+    ConvexTransportError,
+    FunctionError,
+    FunctionNotFound,
+)
 from tui.convex.models import FunctionResult, LogEntry
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -133,12 +138,27 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                     body["errorData"] = values.encode(exc.data)
                 print(json.dumps(body, ensure_ascii=False), file=out)
             print(exc.message.rstrip(), file=err)
+            if isinstance(exc, FunctionNotFound):
+                await _list_available(client, err)
             return EXIT_FUNCTION
         except ConvexTransportError as exc:
             print(f"error: {exc.message}", file=err)
             return EXIT_USAGE
     _print_result(result, as_json, out, err)
     return EXIT_OK
+
+
+async def _list_available(client: ConvexClient, err: TextIO) -> None:
+    """Like `npx convex run`: after "Could not find function", say what there is."""
+    try:
+        specs = await client.list_functions()
+    except (FunctionError, ConvexTransportError):
+        return
+    names = sorted(f"{s.path} ({s.function_type.lower()})" for s in specs if not s.is_http)
+    if names:
+        print("Available functions:", file=err)
+        for name in names:
+            print(f"  {name}", file=err)
 
 
 def _print_result(result: FunctionResult, as_json: bool, out: TextIO, err: TextIO) -> None:
