@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from textual.command import Provider
 from textual.reactive import reactive
 from textual.theme import Theme
+from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.coming_next import ComingNextScreen
@@ -172,6 +173,17 @@ class ConsoleApp(App[int]):
             protected=settings.protected,
         )
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The App's own workers (client connect/close); panes handle theirs."""
+        if event.state != WorkerState.ERROR or event.worker.node is not self:
+            return
+        if event.worker.group == "convex-client":
+            self.update_header(socket="error")
+        error = event.worker.error
+        self.notify(
+            f"{event.worker.description}: {error}", title="Error", severity="error", markup=False
+        )
+
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)
 
@@ -272,7 +284,10 @@ class ConsoleApp(App[int]):
             return
         old, old_convex, self.convex = self.context, self.convex, None
         self.run_worker(
-            self._close_context(old, old_convex), group="close", description="close old clients"
+            self._close_context(old, old_convex),
+            group="close",
+            description="close old clients",
+            exit_on_error=False,  # a client failing to close must not take the console down
         )
         self.header_state = self._base_header(settings)
         self.read_only = settings.read_only

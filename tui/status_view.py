@@ -256,7 +256,12 @@ class HeaderState:
 def header_parts(state: HeaderState) -> list[Cell]:
     """The header line, left to right; the widget joins and styles them."""
     http_tones: dict[str, Tone] = {"up": "ok", "down": "bad", "unknown": "muted"}
-    sock_tones: dict[str, Tone] = {"connected": "ok", "reconnecting": "warn", "closed": "bad"}
+    sock_tones: dict[str, Tone] = {
+        "connected": "ok",
+        "reconnecting": "warn",
+        "closed": "bad",
+        "error": "bad",
+    }
     http_tone = http_tones[state.http]
     sock_tone = sock_tones.get(state.socket, "muted")
     parts: list[Cell] = [
