@@ -127,6 +127,20 @@ def test_data_tasks_jsonl_newest_first(convex_cli: ConvexCli, admin_http: httpx.
     assert len(asc) == 3 and asc == sorted(asc) and asc[-1] <= times[-1], oldest.describe()
 
 
+def test_data_scheduled_functions(convex_cli: ConvexCli, admin_http: httpx.Client) -> None:
+    task_id = call(admin_http, "mutation", "tasks:create", {"title": "peer: scheduled"})
+    result = convex_cli.run("data", "_scheduled_functions", "--limit", "50", "--format", "jsonl")
+    assert result.code == 0, result.describe()
+    jobs = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    mine = [job for job in jobs if job["args"] == [{"taskId": task_id}]]
+    assert len(mine) == 1, result.describe()
+    assert mine[0]["name"] == "tasks.js:processTask", result.describe()
+    assert mine[0]["state"]["kind"] in ("pending", "success"), result.describe()
+    assert isinstance(mine[0]["scheduledTime"], float | int), result.describe()
+    times = [job["_creationTime"] for job in jobs]
+    assert times == sorted(times, reverse=True), "default order is newest first"
+
+
 def test_function_spec(convex_cli: ConvexCli, peer_sandbox: Sandbox) -> None:
     result = convex_cli.run("function-spec")
     assert result.code == 0, result.describe()

@@ -138,7 +138,8 @@ class QueryCtx:
 @dataclass
 class MutationCtx(QueryCtx):
     db: Writer
-    schedule: Callable[[float, str, dict[str, Any]], None] = lambda _d, _p, _a: None
+    # ``ctx.scheduler.runAfter(delayMs, path, args)``: returns the ``_scheduled_functions`` id.
+    schedule: Callable[[float, str, dict[str, Any]], str] = lambda _d, _p, _a: ""
 
 
 @dataclass
@@ -149,6 +150,8 @@ class ActionCtx:
     run_query: Callable[[str, dict[str, Any]], Awaitable[Any]]
     run_mutation: Callable[[str, dict[str, Any]], Awaitable[Any]]
     run_action: Callable[[str, dict[str, Any]], Awaitable[Any]]
+    # Actions schedule in a transaction of their own (not undone if the action fails).
+    schedule: Callable[[float, str, dict[str, Any]], Awaitable[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,8 @@ class Writer(Reader):
         doc = self.get(doc_id) if table else None
         if table is None or doc is None:
             raise SystemError_(f"Document with id '{doc_id}' does not exist")
+        if table.startswith("_"):  # system tables change only through their own APIs
+            raise SystemError_(f"System table '{table}' cannot be modified directly")
         return table, doc
 
     def _store(self, table: str, doc: Doc) -> None:

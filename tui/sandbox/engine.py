@@ -49,6 +49,7 @@ from tui.sandbox.outcome import (
 )
 from tui.sandbox.registry import BadPath, FunctionDef, Kind, Registry, bad_path_message
 from tui.sandbox.registry import parse_udf_path as parse_udf_path
+from tui.sandbox.scheduler import JobGone, Scheduler
 from tui.sandbox.storage import Storage
 
 __all__ = [
@@ -95,8 +96,7 @@ class Deployment:
         self._conns_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sandbox-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="sandbox-reader")
-        self._timers: set[asyncio.TimerHandle] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.scheduler = Scheduler(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.env: dict[str, str] = {}
 
@@ -105,13 +105,10 @@ class Deployment:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.env = await self.write(env_store.load)
+        await self.scheduler.start()
 
     async def stop(self) -> None:
-        for timer in self._timers:
-            timer.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.scheduler.stop()
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         with self._conns_lock:
@@ -233,10 +230,12 @@ class Deployment:
         request_id: str | None = None,
         parent_execution_id: str | None = None,
         trusted: bool = False,
+        job: str | None = None,
     ) -> Outcome:
         """Run one function; function errors come back as ``success=False``, never raised.
 
-        ``trusted`` lets actions call internal functions whatever their identity.
+        ``trusted`` lets actions call internal functions whatever their identity. ``job`` is
+        the scheduled job a mutation runs for: marked success in the mutation's transaction.
         """
         rid = request_id or secrets.token_hex(8)
         try:
@@ -283,14 +282,16 @@ class Deployment:
                 )
             elif fn.kind == "mutation":
                 result = await asyncio.get_running_loop().run_in_executor(
-                    self._writer, self._run_mutation_sync, fn, args, identity, console
+                    self._writer, self._run_mutation_sync, fn, args, identity, console, job
                 )
+                if isinstance(result.error, JobGone):  # canceled before it ran: no execution
+                    return failure(rid, "The scheduled function was canceled")
             else:
                 result = await self._run_action(fn, args, identity, console, rid, execution_id)
         if result.ts is not None and fn.kind == "mutation" and result.error is None:
             self._committed(result.ts, frozenset(result.tracker.written_tables))
-            for delay, spath, sargs in result.scheduled:
-                self._schedule(delay, spath, sargs)
+            for job_id, when in result.scheduled:
+                self.scheduler.arm(job_id, when)
         outcome = make_outcome(fn, rid, result, [ln.plain() for ln in console.lines])
         if not fn.system:  # like the backend, system functions stay out of the log stream
             self._record(
@@ -330,22 +331,34 @@ class Deployment:
         return result
 
     def _run_mutation_sync(
-        self, fn: FunctionDef, args: dict[str, Any], identity: Identity, console: Console
+        self,
+        fn: FunctionDef,
+        args: dict[str, Any],
+        identity: Identity,
+        console: Console,
+        job: str | None = None,
     ) -> Exec:
         conn = self._conn()
         result = Exec()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            writer = Writer(self.storage, conn, result.tracker, self._schemas())
+            if job is not None:
+                self.scheduler.claim(writer, job)
             ctx = MutationCtx(
-                Writer(self.storage, conn, result.tracker, self._schemas()),
+                writer,
                 identity.user,
                 console,
                 self._env_get(result.tracker),
                 lambda: dict(self.env),
-                lambda delay, path, a: result.scheduled.append((delay, path, a)),
+                lambda delay, path, a: self.scheduler.schedule(
+                    writer, result.scheduled, delay, path, a
+                ),
             )
             result.value = fn.handler(ctx, args)
             values.encode(result.value)
+            if job is not None:
+                self.scheduler.succeed(writer, job)
             ts = self.storage.clock.tick()
             Storage.write_ts(conn, ts)
             conn.execute("COMMIT")
@@ -416,6 +429,7 @@ class Deployment:
             runner("query"),
             runner("mutation"),
             runner("action"),
+            self.scheduler.schedule_now,
         )
         try:
             result.value = await fn.handler(ctx, args)
@@ -423,20 +437,6 @@ class Deployment:
         except Exception as exc:
             result.error = exc
         return result
-
-    def _schedule(self, delay_ms: float, path: str, args: dict[str, Any]) -> None:
-        loop = asyncio.get_running_loop()
-
-        def fire() -> None:
-            self._timers.discard(handle)
-            task = loop.create_task(
-                self.run_function(path, args, identity=SYSTEM, kind=None, caller="Scheduler")
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-        handle = loop.call_later(max(0.0, delay_ms) / 1000, fire)
-        self._timers.add(handle)
 
     # --- HTTP actions -----------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from tui.convex import values
+from tui.convex.ids import InvalidId, decode_id
 from tui.sandbox import env as env_store
+from tui.sandbox import scheduler
 from tui.sandbox.context import HttpRequest
 from tui.sandbox.engine import DEPLOYMENT_KEY, VERSION, Deployment, Identity, Outcome
 from tui.sandbox.http_auth import (
@@ -262,6 +264,42 @@ async def update_env(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+# --- scheduled functions (§12.1, `scheduling.rs`; both need WriteData) -------------------------
+
+
+async def cancel_job(request: web.Request) -> web.Response:
+    dep = _dep(request)
+    require_admin(parse_identity(dep, request))
+    body = await _json_body(request)
+    job = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(job, str):
+        raise HttpFailure(400, "BadJsonBody", "Missing field `id`")
+    invalid = HttpFailure(400, "InvalidId", f"Invalid ID for table {scheduler.JOBS_TABLE}")
+    try:
+        number = decode_id(job).table_number
+    except InvalidId as exc:
+        raise invalid from exc
+    if number != scheduler.JOBS_TABLE_NUMBER:
+        raise invalid
+    await dep.scheduler.cancel(scheduler.job_id_for(job))
+    return web.Response(status=200)
+
+
+async def cancel_all_jobs(request: web.Request) -> web.Response:
+    dep = _dep(request)
+    require_admin(parse_identity(dep, request))
+    body = await _json_body(request)
+    path = body.get("udfPath") if isinstance(body, dict) else None
+    try:
+        udf_path = None if path is None else scheduler.canonical(str(path))
+    except BadPath as exc:
+        raise HttpFailure(
+            400, "InvaildUdfPath", "CancelAllJobs requires an optional canonicalized UdfPath"
+        ) from exc
+    await dep.scheduler.cancel_all(udf_path)
+    return web.Response(status=200)
+
+
 # --- logs -------------------------------------------------------------------------------------
 
 
@@ -334,6 +372,8 @@ def add_api_routes(app: web.Application) -> None:
     for prefix in ("/api", "/api/v1"):
         r.add_get(f"{prefix}/list_environment_variables", list_env)
         r.add_post(f"{prefix}/update_environment_variables", update_env)
+    r.add_post("/api/cancel_job", cancel_job)
+    r.add_post("/api/cancel_all_jobs", cancel_all_jobs)
     r.add_get("/api/stream_function_logs", stream_logs)
     r.add_get("/api/app_metrics/stream_function_logs", stream_logs)
     r.add_get("/api/sync", sync)

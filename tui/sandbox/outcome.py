@@ -59,7 +59,7 @@ class Exec:
     error: BaseException | None = None
     tracker: Tracker = field(default_factory=Tracker)
     ts: int | None = None
-    scheduled: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+    scheduled: list[tuple[str, float]] = field(default_factory=list)  # (job id, time in ms)
 
 
 def server_error(request_id: str, body: str) -> str:

@@ -79,7 +79,7 @@ def register(reg: Registry) -> None:
             table,
             page_size(opts),
             opts.get("cursor"),
-            order=args.get("order") or "asc",
+            order=args.get("order") or "desc",  # newest first, like `npx convex data`
             max_rows=MAX_PAGE_ROWS,
         )
 

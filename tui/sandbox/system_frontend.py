@@ -31,7 +31,8 @@ UNDEFINED_PLACEHOLDER = (
 )
 MAX_DOCS_PER_CALL = 4096
 CLEAR_PAGE = 4000
-SYSTEM_TABLE_NUMBERS = {"_scheduled_jobs": 7, "_file_storage": 8}
+# The backend's default numbers (512 + DefaultTableNumber): FileStorage 16, ScheduledJobs 18.
+SYSTEM_TABLE_NUMBERS = {"_file_storage": 528, "_scheduled_jobs": 530}
 _RANK = {
     "undefined": 0,
     "null": 1,
