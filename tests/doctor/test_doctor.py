@@ -272,3 +272,15 @@ def test_docker_check_engine_missing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     status, message, names = list_compose_containers(settings)
     assert status == "warn" and names == []
     assert "not reachable" in message and "start it" in message
+
+
+def test_key_never_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Every logger at DEBUG (httpx, httpcore, ours) while the key is sent and checked."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with fake_backend(key_status=401) as url:
+        checks = checks_for(tmp_path, url=url, admin_key=KEY)
+    assert by_id(checks, "backend.admin_key")[0].status == "fail"
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    assert KEY not in caplog.text and "7f7f7f7f" not in caplog.text

@@ -266,3 +266,20 @@ async def test_every_screen_renders_at_size(size: tuple[int, int]) -> None:
         assert header.region.height == 1 and header.region.width == size[0]
         table = app.screen.query_one("#containers", DataTable)
         assert table.region.height >= 5
+
+
+async def test_mouse_selects_a_row_and_confirms_with_a_click() -> None:
+    """Everything the keys do works with the mouse too (Coder's browser terminal)."""
+    app, docker, _ = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        table = app.screen.query_one("#containers", DataTable)
+        second = rows(app, "containers")[1][0]
+        await pilot.click("#containers", offset=(4, 3))  # border, header line, then rows
+        assert table.cursor_row == 1
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#yes")
+        await until(pilot, lambda: docker.ops, what="restart by click")
+        assert docker.ops[0][0] == "restart"
+        assert second in {c.name for c in docker.containers if c.id == docker.ops[0][1]}
