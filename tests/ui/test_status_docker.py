@@ -97,3 +97,37 @@ def KEY_NOT_IN(data: dict[str, Any]) -> bool:  # noqa: N802 - reads as a sentenc
     from tests.ui.fakes import KEY
 
     return KEY not in json.dumps(data)
+
+
+async def test_generate_admin_key_in_the_real_backend_container(
+    docker_service: DockerService, compose: ComposeProject, sandbox: Any, tmp_path: Path
+) -> None:
+    """`g` runs generate_admin_key.sh by docker exec and saves the key (backup, mode 600)."""
+    compose.run("backend")
+    env = tmp_path / ".env.convex.local"
+    env.write_text("CONVEX_SELF_HOSTED_ADMIN_KEY=old\n")
+    env.chmod(0o644)
+    s = settings(url=sandbox.url, compose_project=compose.name, project_dir=tmp_path)
+    app = make_app(s, docker=docker_service, connect_convex=False)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.header_state.containers == "1/1 up", what="1/1 up")
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        await pilot.press("g", "y")  # confirm running the script in the container
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="offer to save")
+        shown = str(app.screen.query_one("#question").render())
+        await pilot.press("y")
+        await until(pilot, lambda: any("Saved key" in n for n in notes), what="saved")
+    check_saved_key(env, tmp_path, [shown, *notes])
+
+
+def check_saved_key(env: Path, tmp_path: Path, seen: list[str]) -> None:
+    text = env.read_text()
+    key = text.split("CONVEX_SELF_HOSTED_ADMIN_KEY=", 1)[1].strip().strip("'\"")
+    assert key.startswith("convex-self-hosted|01") and len(key) > 60
+    assert env.stat().st_mode & 0o777 == 0o600
+    backups = list(tmp_path.glob(".env.convex.local.bak-*"))
+    assert len(backups) == 1 and backups[0].read_text() == "CONVEX_SELF_HOSTED_ADMIN_KEY=old\n"
+    hex_part = key.split("|", 1)[1]
+    assert all(hex_part not in text_seen for text_seen in seen)
+    assert any(key[-4:] in text_seen for text_seen in seen)  # the fingerprint is shown
