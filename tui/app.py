@@ -7,7 +7,9 @@ The only module under `tui/` that imports Textual. Entry points for the CLI:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import importlib
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -143,7 +145,6 @@ class ConsoleApp(App[int]):
             await convex.close()
 
     def _start_convex_client(self) -> None:
-        # After the first paint: the client's import (websockets) is not needed to draw.
         self.run_worker(
             self._connect(self.context),
             group="convex-client",
@@ -152,9 +153,9 @@ class ConsoleApp(App[int]):
         )
 
     async def _connect(self, ctx: ConsoleContext) -> None:
-        from tui.convex.client import ConvexClient
-
-        client = ConvexClient(ctx.settings.url, ctx.settings.admin_key)
+        # Import off the event loop (~35 ms, websockets): it is not needed for the first paint.
+        module = await asyncio.to_thread(importlib.import_module, "tui.convex.client")
+        client = module.ConvexClient(ctx.settings.url, ctx.settings.admin_key)
         if ctx is not self.context:  # the profile changed while importing
             await client.close()
             return
