@@ -376,6 +376,7 @@ def demo_main(args: argparse.Namespace) -> int:
             base,
             profile="demo",
             site_url=sandbox.site_url,
+            dashboard_url="",  # the sandbox has no dashboard: shown as n/a, never probed
             external_api_url=None,
             external_site_url=None,
             protected=False,

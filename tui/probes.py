@@ -16,6 +16,7 @@ import httpx
 from tui import __version__
 from tui.config.secret import Secret
 
+NOT_CONFIGURED = "not configured"
 KeyState = Literal["valid", "rejected", "forbidden", "missing", "unknown"]
 CLIENT_HEADER = {"Convex-Client": f"convex-tui-{__version__}"}
 
@@ -55,7 +56,9 @@ def describe_error(exc: Exception, url: str) -> str:
 
 
 async def probe_http(client: httpx.AsyncClient, url: str) -> HttpProbe:
-    """Any HTTP answer (even 404) means the port is served."""
+    """Any HTTP answer (even 404) means the port is served. An empty URL is not probed."""
+    if not url:
+        return HttpProbe(url, False, None, None, NOT_CONFIGURED)
     start = time.perf_counter()
     try:
         resp = await client.get(url)

@@ -82,9 +82,13 @@ class ServiceRow:
 def _http_row(
     key: str, name: str, probe: HttpProbe | None, url: str, external: str | None
 ) -> ServiceRow:
-    if probe is None:
-        state: Cell = ("probing…", "muted")
-        detail: Cell = ("", "muted")
+    if not url:  # e.g. the demo: the sandbox has no dashboard
+        state: Cell = ("n/a", "muted")
+        detail: Cell = ("not part of this deployment", "muted")
+        url = "—"
+    elif probe is None:
+        state = ("probing…", "muted")
+        detail = ("", "muted")
     elif probe.reachable:
         state = ("up", "ok")
         detail = (f"HTTP {probe.status}", "plain")
