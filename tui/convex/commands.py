@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TextIO
 
 import json5
@@ -96,18 +97,29 @@ def _dump(value: Any, *, pretty: bool) -> str:
 # ---------------------------------------------------------------- run
 
 
-def run_main(
-    args: Any, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
+Command = Callable[[Any, "Settings", TextIO, TextIO], Coroutine[Any, Any, int]]
+
+
+def _entry(
+    command: Command, args: Any, settings: Settings, out: TextIO | None, err: TextIO | None,
+    *, on_interrupt: int,
+) -> int:  # fmt: skip
+    """Run one headless command: usage errors exit 2 with a message, Ctrl-C is not a crash."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        return asyncio.run(_run(args, settings, out, err))
+        return asyncio.run(command(args, settings, out, err))
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return on_interrupt
+
+
+def run_main(
+    args: Any, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    return _entry(_run, args, settings, out, err, on_interrupt=EXIT_INTERRUPTED)
 
 
 async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -196,15 +208,8 @@ def format_entry(entry: LogEntry) -> list[str]:
 def logs_main(
     args: Any, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        return asyncio.run(_logs(args, settings, out, err))
-    except UsageError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_OK
+    # Ctrl-C is how `logs --follow` ends: a normal exit.
+    return _entry(_logs, args, settings, out, err, on_interrupt=EXIT_OK)
 
 
 async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
