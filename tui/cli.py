@@ -26,8 +26,14 @@ settings file: $CONVEX_TUI_CONFIG or <platform config dir>/convex-tui/config.tom
 """
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """The deployment flags, accepted before or after the subcommand.
+
+    On subcommands the defaults are suppressed: argparse would otherwise let a subparser's
+    default (None) overwrite a flag given before the subcommand (`--profile x status`)."""
     g = parser.add_argument_group("deployment")
+    if suppress:
+        g.argument_default = argparse.SUPPRESS
     g.add_argument("--url", help="deployment URL (API, port 3210)")
     g.add_argument("--admin-key", help="admin key (prefer the env file; never echoed)")
     g.add_argument("--env-file", type=Path, help="extra env file, read before the project's")
@@ -40,6 +46,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _common(common)
+    sub_common = argparse.ArgumentParser(add_help=False)
+    _common(sub_common, suppress=True)
     parser = argparse.ArgumentParser(
         prog="convex-tui",
         description="A keyboard-driven console for a self-hosted Convex deployment.",
@@ -55,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help_text,
             description=help_text,
-            parents=[common],
+            parents=[sub_common],
             epilog=PRECEDENCE,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -113,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     from tui.config import CliOverrides, load_settings
 
-    return load_settings(
+    settings = load_settings(
         CliOverrides(
             url=args.url,
             admin_key=args.admin_key,
@@ -124,6 +132,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             config_path=args.config,
         )
     )
+    for problem in settings.problems:  # the console shows these as notifications
+        print(f"convex-tui: warning: {problem}", file=sys.stderr)
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -92,3 +92,12 @@ async def test_run_unknown_function_lists_what_there_is(sandbox: object) -> None
     listed = text.split("Available functions:\n", 1)[1].split()
     assert "tasks:create" in listed and "rag:generateQueryEmbedding" in listed
     assert "(mutation)" in listed and "(action)" in listed
+
+
+def test_run_with_a_malformed_url_is_a_clear_usage_error() -> None:
+    args = SimpleNamespace(function="tasks:list", args_json=None, identity=None, json=False)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_main(args, SimpleNamespace(url="notaurl", admin_key=KEY), out=out, err=err)
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue().startswith("error: 'notaurl' is not a deployment URL")
+    assert "Traceback" not in err.getvalue()

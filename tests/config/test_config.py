@@ -162,3 +162,16 @@ def test_malformed_env_files_report_file_and_line(tmp_path: Path) -> None:
 def test_variable_expansion_within_file(tmp_path: Path) -> None:
     write(tmp_path / ".env.convex.local", "BASE=http://h:3210\nCONVEX_SELF_HOSTED_URL=${BASE}\n")
     assert load_settings(CliOverrides(project_dir=tmp_path), environ={}).url == "http://h:3210"
+
+
+def test_cli_warns_about_an_undefined_profile(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"CONVEX_TUI_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "--profile", "nope", "status", "--json", "--url", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert "warning: profile 'nope' is not defined" in proc.stderr
+    assert proc.returncode == 1  # the API is down

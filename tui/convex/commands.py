@@ -112,6 +112,9 @@ def _entry(
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
+    except ConvexClientError as exc:  # e.g. a malformed URL, refused before any request
+        print(f"error: {exc.message}", file=err)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return on_interrupt
 
