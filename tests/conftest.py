@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.docker_fixtures import SKIP_REASONS, compose, docker_service, sdk  # noqa: F401
+from tests.sandbox_fixtures import *  # noqa: F403
 from tui.config.model import WORKSPACE_VARS
 
-try:  # sandbox fixtures arrive with the sandbox package
-    from tests.sandbox_fixtures import *  # noqa: F403
-except ImportError:  # pragma: no cover
-    pass
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Skipped docker tests are said loudly (outside CI, where they fail instead)."""
+    for reason in dict.fromkeys(SKIP_REASONS):
+        terminalreporter.write_sep("!", "DOCKER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(reason, red=True)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.docker.conftest import ComposeProject, wait_for
+from tests.docker_fixtures import ComposeProject, wait_for
 from tui.docker import (
     ContainerChanged,
     Disconnected,

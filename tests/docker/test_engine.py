@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.docker.conftest import POSTGRES_ALIAS, TEST_IMAGE, ComposeProject, wait_for
+from tests.docker_fixtures import POSTGRES_ALIAS, TEST_IMAGE, ComposeProject, wait_for
 from tui.docker import (
     ContainerChanged,
     ContainerEvent,

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.docker.conftest import compose, docker_service, sdk  # noqa: F401 - re-exported fixtures
 from tui.sandbox.server import SandboxThread
 
 

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from screens.confirm import ConfirmScreen
-from tests.docker.conftest import ComposeProject
+from tests.docker_fixtures import ComposeProject
 from tests.ui.conftest import until
 from tests.ui.fakes import settings
 from tui.app import make_app

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.docker.conftest import ComposeProject, wait_for
 from tests.docker.test_dockerd_restart import _dockerd_pid, _launch, _restartable_dockerd
+from tests.docker_fixtures import ComposeProject, wait_for
 from tests.ui.conftest import until
 from tests.ui.fakes import settings
 from tui.app import make_app

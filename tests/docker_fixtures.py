@@ -1,4 +1,5 @@
-"""Fixtures for tests against a real Docker engine (see .ci/setup-docker.sh).
+"""Fixtures for tests against a real Docker engine (see .ci/setup-docker.sh); tests/conftest.py
+imports them for every test directory.
 
 No engine: the docker tests skip loudly (a line in the terminal summary), or fail when ``CI`` is
 set, because CI must exercise them.
@@ -24,25 +25,13 @@ SETUP_HINT = "run .ci/setup-docker.sh (as root) to install and start an engine a
 # A PID 1 that exits on SIGTERM at once (busybox sleep as PID 1 ignores it: 10 s stops).
 IDLE = ["sh", "-c", "trap 'exit 0' TERM; echo started; sleep 600 & wait"]
 
-_skip_reasons: list[str] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "docker_restart: stops and restarts dockerd (only one this run started)"
-    )
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for reason in dict.fromkeys(_skip_reasons):
-        terminalreporter.write_sep("!", "DOCKER TESTS SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(reason, red=True)
+SKIP_REASONS: list[str] = []  # shown by tests/conftest.py's terminal summary
 
 
 def _no_engine(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {reason}; {SETUP_HINT}", pytrace=False)
-    _skip_reasons.append(f"{reason}; {SETUP_HINT}")
+    SKIP_REASONS.append(f"{reason}; {SETUP_HINT}")
     print(f"WARNING: docker tests skipped: {reason}", file=sys.stderr)
     pytest.skip(f"{reason}; {SETUP_HINT}")
 
