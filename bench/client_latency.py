@@ -31,7 +31,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "tests" / "peers"
-QUERY = ("messages:list", {})
+QUERY: tuple[str, dict[str, object]] = ("messages:list", {})
 
 SANDBOX = """
 import asyncio, json, sys

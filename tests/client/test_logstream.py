@@ -96,7 +96,7 @@ async def client(scripted: Scripted) -> AsyncIterator[ConvexClient]:
 
 
 async def take(it: AsyncIterator[LogEntry], n: int) -> list[LogEntry]:
-    out = []
+    out: list[LogEntry] = []
     async with asyncio.timeout(5):
         while len(out) < n:
             out.append(await it.__anext__())

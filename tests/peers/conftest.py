@@ -141,14 +141,14 @@ class LineReader:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                line = self._queue.get(timeout=remaining)
+                item = self._queue.get(timeout=remaining)
             except queue.Empty:
                 return None
-            if line is None:
+            if item is None:
                 return None
-            self.lines.append(line)
-            if predicate(line):
-                return line
+            self.lines.append(item)
+            if predicate(item):
+                return item
         return None
 
 

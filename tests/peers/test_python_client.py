@@ -6,7 +6,7 @@ import signal
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TypeVar
+from typing import Any
 
 import pytest
 from convex import ConvexClient, ConvexError, ConvexInt64
@@ -15,11 +15,10 @@ from tests.peers.conftest import Sandbox
 from tui.convex.ids import is_id
 
 pytestmark = [pytest.mark.peers, pytest.mark.timeout(90)]
-T = TypeVar("T")
 STEP_TIMEOUT = 15
 
 
-def bounded(fn: Callable[[], T], what: str, timeout: int = STEP_TIMEOUT) -> T:
+def bounded(fn: Callable[[], Any], what: str, timeout: int = STEP_TIMEOUT) -> Any:
     """Run a blocking client call on the main thread under a SIGALRM deadline.
 
     The Rust client blocks while holding the GIL, so a watchdog *thread* could never fire; but
@@ -65,7 +64,12 @@ def test_query_mutation_and_values(peer_sandbox: Sandbox) -> None:
     listed = bounded(lambda: client.query("tasks:list", {"status": "pending"}), "list")
     assert listed[0]["_id"] == task_id, "newest first"
 
-    value = {"n": ConvexInt64(2**62 + 9), "b": b"\x00\xffpeer", "f": 2.5, "l": [1.0, "x", None]}
+    value: dict[str, Any] = {
+        "n": ConvexInt64(2**62 + 9),
+        "b": b"\x00\xffpeer",
+        "f": 2.5,
+        "l": [1.0, "x", None],
+    }
     echoed = bounded(lambda: client.query("debug:echo", {"value": value}), "echo")
     assert echoed["n"] == ConvexInt64(2**62 + 9) or echoed["n"] == 2**62 + 9
     assert echoed["b"] == b"\x00\xffpeer" and echoed["f"] == 2.5 and echoed["l"] == [1.0, "x", None]
@@ -92,7 +96,7 @@ def test_convex_error_and_plain_error(peer_sandbox: Sandbox) -> None:
 def test_subscribe_receives_update_from_another_client(peer_sandbox: Sandbox) -> None:
     watcher = admin_client(peer_sandbox)
     writer = admin_client(peer_sandbox)
-    subscription = watcher.subscribe("messages:list", {})
+    subscription: Any = watcher.subscribe("messages:list", {})
     first = bounded(lambda: next(subscription), "first subscription result")
     assert isinstance(first, list) and first and all("body" in m for m in first)
 

@@ -12,6 +12,7 @@ from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
 from screens.profile_picker import ProfilePickerScreen
 from screens.status import StatusScreen
+from screens.widgets.header import ConsoleHeader
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
 from tui.app import ConsoleApp, make_app
@@ -67,7 +68,7 @@ async def test_pane_keys_switch_modes_and_header_stays() -> None:
         ):
             await pilot.press(key)
             assert app.current_mode == mode
-            assert app.screen.query_one("ConsoleHeader").state.containers == "2/3 up"
+            assert app.screen.query_one(ConsoleHeader).state.containers == "2/3 up"
         await pilot.press("3")
         assert isinstance(app.screen, ComingNextScreen)
         assert "coming next" in str(app.screen.query_one("#title").render())

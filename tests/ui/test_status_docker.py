@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from screens.confirm import ConfirmScreen
+from screens.status import StatusScreen
 from tests.docker_fixtures import ComposeProject
 from tests.ui.conftest import until
 from tests.ui.fakes import settings
@@ -37,6 +38,12 @@ def states(app: Any) -> dict[str, str]:
     return out
 
 
+def status_screen(app: Any) -> StatusScreen:
+    screen = app.screen
+    assert isinstance(screen, StatusScreen)
+    return screen
+
+
 async def test_pane_follows_real_containers(
     docker_service: DockerService, compose: ComposeProject, sandbox: Any, tmp_path: Path
 ) -> None:
@@ -49,7 +56,7 @@ async def test_pane_follows_real_containers(
         await until(pilot, lambda: states(app).get("backend") == "running/healthy", what="healthy")
         await until(pilot, lambda: app.header_state.http == "up", what="sandbox probe")
         # CPU/memory arrive from the per-container stats streams.
-        await until(pilot, lambda: len(app.screen._stats) == 2, what="stats", timeout=15)
+        await until(pilot, lambda: len(status_screen(app)._stats) == 2, what="stats", timeout=15)
 
         # From outside: docker stop → the events stream updates the row.
         compose.sdk.api.stop(dash, timeout=1)

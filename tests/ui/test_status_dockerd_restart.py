@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from screens.status import StatusScreen
 from tests.docker.test_dockerd_restart import _dockerd_pid, _launch, _restartable_dockerd
 from tests.docker_fixtures import ComposeProject, wait_for
 from tests.ui.conftest import until
@@ -21,6 +22,12 @@ from tui.app import make_app
 from tui.docker.client import DockerService
 
 pytestmark = [pytest.mark.docker, pytest.mark.docker_restart, pytest.mark.timeout(120)]
+
+
+def status_screen(app: Any) -> StatusScreen:
+    screen = app.screen
+    assert isinstance(screen, StatusScreen)
+    return screen
 
 
 async def test_pane_reports_engine_loss_keeps_probing_and_recovers(
@@ -42,7 +49,7 @@ async def test_pane_reports_engine_loss_keeps_probing_and_recovers(
                 what="docker down in the header",
                 timeout=40,
             )
-            message = str(app.screen._docker_message)
+            message = str(status_screen(app)._docker_message)
             assert "not reachable" in message and "start it" in message
             assert "HTTP probes keep running" in message
             assert app.header_state.http == "up"  # the API probes do not depend on Docker
@@ -55,7 +62,7 @@ async def test_pane_reports_engine_loss_keeps_probing_and_recovers(
                 what="containers back after dockerd restart",
                 timeout=60,
             )
-            assert app.screen._docker_message is None
+            assert status_screen(app)._docker_message is None
     finally:
         if _dockerd_pid() is None:
             _launch(argv)

@@ -13,7 +13,12 @@ from tui.status_view import service_rows
 
 async def test_an_unconfigured_service_is_not_probed_and_reads_n_a() -> None:
     requests: list[httpx.Request] = []
-    transport = httpx.MockTransport(lambda r: requests.append(r) or httpx.Response(200))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(answer)
     async with httpx.AsyncClient(transport=transport) as client:
         probe = await probe_http(client, "")
         assert (probe.reachable, probe.error) == (False, NOT_CONFIGURED)
