@@ -380,3 +380,22 @@ async def test_user_jwt_rejected_like_a_backend_without_auth_providers(
         "/api/query", json={"path": "tasks:list", "args": {}}, headers={"Authorization": "Bearer x"}
     )
     assert bad.status_code == 401 and bad.json()["code"] == "InvalidAuthHeader"
+
+
+async def test_convex_urls_are_built_in(sandbox: SandboxServer, client: httpx.AsyncClient) -> None:
+    """CONVEX_CLOUD_URL / CONVEX_SITE_URL are provided to functions and cannot be set."""
+    for name in ("CONVEX_SITE_URL", "CONVEX_CLOUD_URL"):
+        resp = await client.post(
+            "/api/update_environment_variables",
+            json={"changes": [{"name": name, "value": "https://elsewhere.example"}]},
+            headers=admin(sandbox),
+        )
+        assert resp.status_code == 400
+        assert resp.json() == {
+            "code": "EnvVarNameForbidden",
+            "message": f'Environment variable with name "{name}" is built-in and cannot be overridden',
+        }
+    check = await call(client, "/api/query", "debug:checkEnv", {}, admin(sandbox))
+    assert check["value"]["checked"]["CONVEX_SITE_URL"] is True  # type: ignore[index]
+    listed = await client.get("/api/list_environment_variables", headers=admin(sandbox))
+    assert "CONVEX_SITE_URL" not in listed.json()["environmentVariables"]

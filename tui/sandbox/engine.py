@@ -196,6 +196,10 @@ class Deployment:
 
     def _env_get(self, tracker: Tracker) -> Callable[[str], str | None]:
         def get(name: str) -> str | None:
+            if name == "CONVEX_CLOUD_URL":  # built-ins: the deployment's own URLs
+                return self.cloud_url or None
+            if name == "CONVEX_SITE_URL":
+                return self.site_url or None
             tracker.read_tables.add(ENV_TABLE)
             return self.env.get(name)
 

@@ -24,6 +24,10 @@ class EnvError(ValueError):
         self.message = message
 
 
+# Every deployment provides these to its functions; `npx convex env set` of either is refused.
+BUILT_IN = ("CONVEX_CLOUD_URL", "CONVEX_SITE_URL")
+
+
 def validate_changes(raw: Any) -> list[tuple[str, str | None]]:
     """Parse ``{"changes": [{name, value}]}``; raises :class:`EnvError` with the backend's codes."""
     if not isinstance(raw, dict) or not isinstance(raw.get("changes"), list):
@@ -59,6 +63,11 @@ def validate_changes(raw: Any) -> list[tuple[str, str | None]]:
                 "EnvironmentVariableValueTooLarge",
                 f"The environment variable value is {len(value.encode())} bytes, which is too "
                 f"large. (max size: {MAX_VALUE}",
+            )
+        if name in BUILT_IN:
+            raise EnvError(
+                "EnvVarNameForbidden",
+                f'Environment variable with name "{name}" is built-in and cannot be overridden',
             )
         if name in seen:
             raise EnvError(
