@@ -6,7 +6,9 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import write
@@ -284,3 +286,58 @@ def test_key_never_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFix
     assert by_id(checks, "backend.admin_key")[0].status == "fail"
     assert caplog.records, "nothing was logged: the test would prove nothing"
     assert KEY not in caplog.text and "7f7f7f7f" not in caplog.text
+
+
+def test_deployment_env_drift_against_the_sandbox(tmp_path: Path, sandbox_session: Any) -> None:
+    """Variables the functions read, set in the files but missing or different on the deployment."""
+    secret = "sk-local-secret-123456"
+    write(
+        tmp_path / ".env.convex.local",
+        f"""\
+CONVEX_SELF_HOSTED_URL={sandbox_session.url}
+CONVEX_SELF_HOSTED_ADMIN_KEY={sandbox_session.admin_key}
+JWT_ISSUER=https://convex-site--ws--me.example.com
+OPENAI_API_KEY={secret}
+ENABLE_RAG=true
+""",
+    )
+    headers = {"Authorization": f"Convex {sandbox_session.admin_key}"}
+    update = f"{sandbox_session.url}/api/update_environment_variables"
+    changes = [{"name": "OPENAI_API_KEY", "value": "sk-deployed-other"},
+               {"name": "ENABLE_RAG", "value": "true"}, {"name": "JWT_ISSUER", "value": None}]  # fmt: skip
+    assert httpx.post(update, json={"changes": changes}, headers=headers).status_code == 200
+    try:
+        checks = checks_for(tmp_path)
+        drift = {c.details.get("name"): c for c in by_id(checks, "deployment.env")}
+        assert set(drift) == {"JWT_ISSUER", "OPENAI_API_KEY"}  # ENABLE_RAG agrees
+        assert all(c.status == "warn" for c in drift.values())
+        assert "not on the deployment" in drift["JWT_ISSUER"].message
+        assert ".env.convex.local:3" in drift["JWT_ISSUER"].message
+        assert "npx convex env set JWT_ISSUER" in drift["JWT_ISSUER"].fix
+        assert drift["OPENAI_API_KEY"].message == "OPENAI_API_KEY: the values differ"
+        everything = json.dumps([c.__dict__ for c in checks.values()])
+        assert secret not in everything and "sk-deployed-other" not in everything
+
+        fixed = [{"name": "OPENAI_API_KEY", "value": secret},
+                 {"name": "JWT_ISSUER", "value": "https://convex-site--ws--me.example.com"}]  # fmt: skip
+        assert httpx.post(update, json={"changes": fixed}, headers=headers).status_code == 200
+        (ok,) = by_id(checks_for(tmp_path), "deployment.env")
+        assert ok.status == "ok" and "3 variable(s)" in ok.message
+    finally:
+        names = ["OPENAI_API_KEY", "ENABLE_RAG", "JWT_ISSUER"]
+        httpx.post(update, json={"changes": [{"name": n, "value": None} for n in names]},
+                   headers=headers)  # fmt: skip
+
+
+def test_docker_fix_depends_on_what_is_wrong(tmp_path: Path) -> None:
+    from tui.doctor.checks import NO_CONTAINERS, check_docker
+
+    settings = load_settings(CliOverrides(project_dir=tmp_path), environ={})
+    (engine_down,) = check_docker(settings, lambda s: ("warn", "Docker engine not reachable", []))
+    assert "start Docker" in engine_down.fix
+    (stack_down,) = check_docker(
+        settings, lambda s: ("warn", f"Docker 28 is up, but {NO_CONTAINERS}", [])
+    )
+    assert "docker compose up -d" in stack_down.fix and "start Docker" not in stack_down.fix
+    (fine,) = check_docker(settings, lambda s: ("ok", "1/1 up: a", ["a"]))
+    assert fine.fix == ""

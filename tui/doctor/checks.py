@@ -257,6 +257,7 @@ def check_services(settings: Settings, probes: ServiceProbes) -> Iterator[Check]
     )
 
 
+NO_CONTAINERS = "no Convex containers found"
 DockerLister = Callable[[Settings], tuple[Status, str, list[str]]]
 
 
@@ -266,15 +267,17 @@ def check_docker(settings: Settings, lister: DockerLister) -> Iterator[Check]:
     except Exception as exc:  # the doctor reports, it never crashes
         status, message, names = "warn", f"Docker check failed: {type(exc).__name__}: {exc}", []
     fix = ""
-    if status != "ok":
-        fix = (
-            (
-                "start Docker (sudo dockerd, or systemctl start docker) or add your user to the "
-                "docker group"
+    if status != "ok" and not names:
+        if NO_CONTAINERS in message:  # the engine answers; the stack is not running
+            fix = (
+                "start the stack (docker compose up -d, or your convex:start script), or set "
+                "COMPOSE_PROJECT_NAME / the profile's compose_project to the right project"
             )
-            if not names
-            else ""
-        )
+        else:
+            fix = (
+                "start Docker (sudo dockerd, or systemctl start docker) or add your user to "
+                "the docker group"
+            )
     yield Check(
         "docker.containers",
         "Docker containers",
@@ -309,5 +312,9 @@ def run_checks(
             )
         )
         checks.extend(check_services(settings, probes))
+        if probes.api.reachable and probes.api.key_state == "valid":
+            from tui.doctor.deployment_env import check_deployment_env
+
+            checks.extend(check_deployment_env(settings))
         checks.extend(check_docker(settings, docker_lister))
     return checks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.config.model import Settings
-from tui.doctor.checks import Status
+from tui.doctor.checks import NO_CONTAINERS, Status
 
 
 def list_compose_containers(settings: Settings) -> tuple[Status, str, list[str]]:
@@ -24,7 +24,7 @@ def list_compose_containers(settings: Settings) -> tuple[Status, str, list[str]]
         )
         return (
             "warn",
-            f"Docker {engine.version} is up, but no Convex containers found ({where})",
+            f"Docker {engine.version} is up, but {NO_CONTAINERS} ({where})",
             [],
         )
     up = sum(c.state == "running" for c in containers)
