@@ -158,7 +158,7 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
             "Dashboard",
             probes.dashboard if probes else None,
             settings.dashboard_url,
-            None,
+            settings.external_dashboard_url,
         ),
     ]
 

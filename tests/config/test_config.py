@@ -175,3 +175,17 @@ def test_cli_warns_about_an_undefined_profile(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "warning: profile 'nope' is not defined" in proc.stderr
     assert proc.returncode == 1  # the API is down
+
+
+def test_external_dashboard_url_follows_the_coder_naming(tmp_path: Path) -> None:
+    api = "https://convex-api--myproject--johndoe.coder.example.com"
+    s = load_settings(CliOverrides(project_dir=tmp_path), environ={"CONVEX_CLOUD_ORIGIN": api})
+    assert s.external_api_url == api
+    assert s.external_dashboard_url == "https://convex--myproject--johndoe.coder.example.com"
+    other = load_settings(
+        CliOverrides(project_dir=tmp_path), environ={"CONVEX_CLOUD_ORIGIN": "https://api.example"}
+    )
+    assert other.external_dashboard_url is None
+    assert (
+        load_settings(CliOverrides(project_dir=tmp_path), environ={}).external_dashboard_url is None
+    )

@@ -96,6 +96,20 @@ class Settings:
         return f"Settings(profile={self.profile!r}, url={self.url!r}, key={self.admin_key!r})"
 
     @property
+    def external_dashboard_url(self) -> str | None:
+        """The dashboard's Coder URL, by the workspace's naming: `convex-api--<ws>--<user>.<domain>`
+        serves the API, `convex--<ws>--<user>.<domain>` the dashboard."""
+        if not self.external_api_url:
+            return None
+        parts = urlsplit(self.external_api_url)
+        host = parts.hostname or ""
+        if not host.startswith("convex-api--"):
+            return None
+        return urlunsplit(
+            (parts.scheme, "convex--" + host.removeprefix("convex-api--"), "", "", "")
+        )
+
+    @property
     def key_fingerprint(self) -> str:
         return self.admin_key.fingerprint if self.admin_key else "no admin key"
 
