@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from screens.status import StatusScreen
 from tui.sandbox.server import SandboxThread
 
 
@@ -35,3 +36,10 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0, wha
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
         await pilot.pause(0.02)
+
+
+def status_screen(app: Any) -> StatusScreen:
+    """The app's current screen, which must be the status pane."""
+    screen = app.screen
+    assert isinstance(screen, StatusScreen)
+    return screen

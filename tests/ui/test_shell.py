@@ -43,12 +43,6 @@ def fake_app(**kw: object) -> tuple[ConsoleApp, FakeDocker, FakeProber]:
     return app, docker, prober
 
 
-def status(app: ConsoleApp) -> StatusScreen:
-    screen = app.screen
-    assert isinstance(screen, StatusScreen)
-    return screen
-
-
 def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
     table = app.screen.query_one(f"#{table_id}", DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]

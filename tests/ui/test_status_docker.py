@@ -11,9 +11,8 @@ import pytest
 from textual.widgets import DataTable
 
 from screens.confirm import ConfirmScreen
-from screens.status import StatusScreen
 from tests.docker_fixtures import ComposeProject
-from tests.ui.conftest import until
+from tests.ui.conftest import status_screen, until
 from tests.ui.fakes import settings
 from tui.app import make_app
 from tui.docker.client import DockerService
@@ -36,12 +35,6 @@ def states(app: Any) -> dict[str, str]:
         row = [str(c) for c in table.get_row_at(i)]
         out[row[1]] = f"{row[2]}/{row[3]}"  # service → state/health
     return out
-
-
-def status_screen(app: Any) -> StatusScreen:
-    screen = app.screen
-    assert isinstance(screen, StatusScreen)
-    return screen
 
 
 async def test_pane_follows_real_containers(

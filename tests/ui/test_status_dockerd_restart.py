@@ -13,21 +13,14 @@ from typing import Any
 
 import pytest
 
-from screens.status import StatusScreen
 from tests.docker.test_dockerd_restart import _dockerd_pid, _launch, _restartable_dockerd
 from tests.docker_fixtures import ComposeProject, wait_for
-from tests.ui.conftest import until
+from tests.ui.conftest import status_screen, until
 from tests.ui.fakes import settings
 from tui.app import make_app
 from tui.docker.client import DockerService
 
 pytestmark = [pytest.mark.docker, pytest.mark.docker_restart, pytest.mark.timeout(120)]
-
-
-def status_screen(app: Any) -> StatusScreen:
-    screen = app.screen
-    assert isinstance(screen, StatusScreen)
-    return screen
 
 
 async def test_pane_reports_engine_loss_keeps_probing_and_recovers(

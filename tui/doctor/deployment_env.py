@@ -67,28 +67,23 @@ def check_deployment_env(settings: Settings) -> Iterator[Check]:
         return
     drifted = 0
     for name, (value, where) in sorted(local.items()):
+        if deployed.get(name) == value:
+            continue
+        drifted += 1
+        secret = _is_secret(name)
+        fix = f"npx convex env set {name} '{'<secret>' if secret else value}'"
         if name not in deployed:
-            drifted += 1
-            shown = "<secret>" if _is_secret(name) else value
-            yield Check(
-                "deployment.env", f"{name} on the deployment", "warn",
-                f"{name} is set in {where} but not on the deployment: functions read undefined",
-                f"npx convex env set {name} '{shown}'",
-                {"name": name, "where": where},
+            message = (
+                f"{name} is set in {where} but not on the deployment: functions read undefined"
+            )
+        else:
+            differ = "the values differ" if secret else (
+                f"deployment has {deployed[name]!r}, {where} has {value!r}"
             )  # fmt: skip
-        elif deployed[name] != value:
-            drifted += 1
-            detail = (
-                "the values differ" if _is_secret(name)
-                else f"deployment has {deployed[name]!r}, {where} has {value!r}"
-            )  # fmt: skip
-            shown = "<secret>" if _is_secret(name) else value
-            yield Check(
-                "deployment.env", f"{name} on the deployment", "warn",
-                f"{name}: {detail}",
-                f"npx convex env set {name} '{shown}' (or fix {where.split(':')[0]})",
-                {"name": name, "where": where},
-            )  # fmt: skip
+            message = f"{name}: {differ}"
+            fix += f" (or fix {where.split(':')[0]})"
+        yield Check("deployment.env", f"{name} on the deployment", "warn", message, fix,
+                    {"name": name, "where": where})  # fmt: skip
     if not drifted:
         yield Check("deployment.env", "Deployment env vars", "ok",
                     f"{len(local)} variable(s) the functions read match the env files")  # fmt: skip
