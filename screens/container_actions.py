@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from screens.confirm import ConfirmScreen
 from screens.messages import AdminKeyGenerated, ContainerActionFinished
 from screens.pane import PaneScreen
+from tui.config.secret import Secret
 from tui.docker.models import ContainerInfo
 from tui.status_view import service_rows
 
@@ -152,6 +153,29 @@ class ContainerActions(PaneScreen):
         key = backend.exec_generate_admin_key(cid)  # DockerError → StateChanged handler
         self.post_message(AdminKeyGenerated(name, key))
 
+    @work(
+        thread=True,
+        group="admin-key-save",
+        exclusive=True,
+        exit_on_error=False,
+        description="save admin key",
+    )
+    def _save_key(self, path: Path, key: Secret) -> None:
+        # File I/O (with fsync) off the UI thread; notify is thread-safe.
+        from tui.docker.admin_key import write_admin_key_to_env_file
+
+        try:
+            result = write_admin_key_to_env_file(path, key)
+        except (OSError, ValueError) as exc:
+            self.app.call_from_thread(
+                self.notify, f"Could not write {path}: {exc}", severity="error", markup=False
+            )
+            return
+        backup = f"; backup {result.backup.name}" if result.backup else ""
+        self.app.call_from_thread(
+            self.notify, f"Saved key {key.fingerprint} to {path} (mode 600{backup})", markup=False
+        )
+
     @on(AdminKeyGenerated)
     def _key_generated(self, message: AdminKeyGenerated) -> None:
         key = message.key
@@ -161,17 +185,8 @@ class ContainerActions(PaneScreen):
             if not ok:
                 self.notify(f"Key {key.fingerprint} not saved.", markup=False)
                 return
-            if not self.host.guard_write("write admin key"):
-                return
-            from tui.docker.admin_key import write_admin_key_to_env_file
-
-            try:
-                result = write_admin_key_to_env_file(path, key)
-            except (OSError, ValueError) as exc:
-                self.notify(f"Could not write {path}: {exc}", severity="error", markup=False)
-                return
-            backup = f"; backup {result.backup.name}" if result.backup else ""
-            self.notify(f"Saved key {key.fingerprint} to {path} (mode 600{backup})", markup=False)
+            if self.host.guard_write("write admin key"):
+                self._save_key(path, key)
 
         self.app.push_screen(
             ConfirmScreen(
