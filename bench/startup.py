@@ -36,7 +36,7 @@ Bare().run()
 CONSOLE = """
 import sys
 from tui.config import CliOverrides, load_settings
-from tui.app import run_console
+from screens.app import run_console
 sys.exit(run_console(load_settings(CliOverrides(url=sys.argv[1]))))
 """
 

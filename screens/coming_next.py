@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual._path import CSSPathType
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -31,7 +34,7 @@ DETAILS: dict[str, tuple[str, ...]] = {
 
 
 class ComingNextScreen(PaneScreen):
-    CSS_PATH = "../styles/coming_next.tcss"
+    CSS_PATH: ClassVar[CSSPathType | None] = "../styles/coming_next.tcss"
 
     # The Logs pane carries the container filter chosen on the Status pane.
     container_filter: reactive[str | None] = reactive(None)

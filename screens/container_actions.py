@@ -14,10 +14,10 @@ from screens.messages import AdminKeyGenerated, ContainerActionFinished
 from screens.pane import PaneScreen
 from tui.config.secret import Secret
 from tui.docker.models import ContainerInfo
-from tui.status_view import service_rows
+from tui.status.status_view import service_rows
 
 if TYPE_CHECKING:
-    from tui.probes import ServiceProbes
+    from tui.status.probes import ServiceProbes
 
 ENV_FILE = ".env.convex.local"
 

@@ -12,9 +12,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from tui.keys import APP_KEYS, STATUS_KEYS, display_keys, effective_keys
+from tui.keys import APP_KEYS, PANE_KEYS, PANES, display_keys, effective_keys
 
-SECTIONS = (("Everywhere", APP_KEYS), ("Status pane", STATUS_KEYS))
+SECTIONS = (
+    ("Everywhere", APP_KEYS),
+    *((f"{title} pane", PANE_KEYS[pane]) for pane, title, _ in PANES if PANE_KEYS[pane]),
+)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -10,7 +10,7 @@ from textual.message import Message
 from tui.config.secret import Secret
 from tui.docker.models import ContainerStats
 from tui.docker.watcher import WatchUpdate
-from tui.probes import ServiceProbes
+from tui.status.probes import ServiceProbes
 
 
 @dataclass

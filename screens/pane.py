@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -12,11 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from screens.widgets.header import ConsoleHeader
+from tui.safety.guard import WriteGuard
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.convex.client import ConvexClient
-    from tui.services import ContainerBackend, Prober
+    from tui.status.services import ContainerBackend, Prober
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,12 @@ class ConsoleContext:
     docker: ContainerBackend | None
     docker_error: str | None = None  # why `docker` is None
     clock: Callable[[], datetime] | None = None
+    # The one write guard of this target: every client built for it consults this instance.
+    guard: WriteGuard = field(default_factory=WriteGuard)
 
 
 class ConsoleHost(Protocol):
-    """What panes may ask of the App (a typed view, so screens never import `tui.app`)."""
+    """What panes may ask of the App (a typed view, so screens never import `screens.app`)."""
 
     @property
     def context(self) -> ConsoleContext: ...

@@ -28,10 +28,10 @@ from screens.messages import (
 from screens.widgets.cells import cell, tone_colors
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot
-from tui.keys import STATUS_KEYS
-from tui.probes import ServiceProbes
-from tui.services import StatsFeed, Watch, selector_for
-from tui.status_view import container_row, containers_summary, service_rows
+from tui.status.keys import STATUS_KEYS
+from tui.status.probes import ServiceProbes
+from tui.status.services import StatsFeed, Watch, selector_for
+from tui.status.status_view import container_row, containers_summary, service_rows
 
 PROBE_OK_DELAY = 5.0
 PROBE_MAX_DELAY = 30.0
@@ -188,7 +188,7 @@ class StatusScreen(ContainerActions):
         if client is None:
             return
         from tui.convex.errors import ConvexTransportError, FunctionError
-        from tui.live import document_totals
+        from tui.status.live import document_totals
 
         try:
             async for total in document_totals(client):

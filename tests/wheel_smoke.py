@@ -17,15 +17,15 @@ from pathlib import Path
 async def main() -> int:
     import screens
     import styles
+    from screens.app import make_app
     from screens.coming_next import ComingNextScreen
     from screens.confirm import ConfirmScreen
     from screens.help import HelpScreen
     from screens.profile_picker import ProfilePickerScreen
     from screens.status import StatusScreen
-    from tui.app import make_app
     from tui.config import CliOverrides, load_settings
     from tui.keys import PANES
-    from tui.services import ServiceProber
+    from tui.status.services import ServiceProber
 
     styles_dir = Path(styles.__file__).parent
     print(f"screens from {Path(screens.__file__).parent}")

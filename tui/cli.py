@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tui import __version__
 
@@ -137,16 +137,42 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class ConsoleEntry(Protocol):
+    """The UI side's entry points, handed in by `screens.main` (tui/ never imports screens/)."""
+
+    def run(self, settings: Settings) -> int: ...
+
+    def demo(self, args: argparse.Namespace) -> int: ...
+
+    def serve(self, args: argparse.Namespace, settings: Settings) -> int: ...
+
+
+CONSOLE_COMMANDS = frozenset({"console", "demo", "serve"})
+
+
+def main(argv: Sequence[str] | None = None, console: ConsoleEntry | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "console"
     try:
-        return _dispatch(command, args)
+        return _dispatch(command, args, console)
     except KeyboardInterrupt:
         return 130
 
 
-def _dispatch(command: str, args: argparse.Namespace) -> int:
+def _dispatch(command: str, args: argparse.Namespace, console: ConsoleEntry | None) -> int:
+    if command in CONSOLE_COMMANDS:
+        if console is None:
+            print(
+                f"convex-tui: '{command}' needs the console: run `convex-tui {command}` "
+                "(python -m screens), not python -m tui",
+                file=sys.stderr,
+            )
+            return 2
+        if command == "demo":
+            return console.demo(args)
+        if command == "serve":
+            return console.serve(args, settings_from_args(args))
+        return console.run(settings_from_args(args))
     if command == "doctor":
         from tui.doctor.report import main as doctor_main
 
@@ -163,25 +189,11 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
         from tui.convex.commands import logs_main
 
         return logs_main(args, settings_from_args(args))
-    if command == "demo":
-        return _demo(args)
     if command == "status":
-        from tui.status_cmd import status_main
+        from tui.status.status_cmd import status_main
 
         return status_main(args, settings_from_args(args))
-    if command == "serve":
-        from tui.serve import serve_main
-
-        return serve_main(args, settings_from_args(args))
-    from tui.app import run_console
-
-    return run_console(settings_from_args(args))
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from tui.app import demo_main
-
-    return demo_main(args)
+    raise AssertionError(f"unknown command {command}")
 
 
 if __name__ == "__main__":

@@ -1,30 +1,22 @@
 """The one key table: Textual bindings, the footer, the help screen and the README all read it.
 
 Every entry has a stable id so a user can remap it from the settings file (``[keymap]``).
-No Textual here: `tui.app` turns these into ``Binding`` objects.
+No Textual here: `screens.app` turns these into ``Binding`` objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
-Scope = Literal["app", "status", "list"]
+from tui.data.keys import DATA_KEYS
+from tui.env.keys import ENV_KEYS
+from tui.functions.keys import FUNCTIONS_KEYS
+from tui.keys_model import KeySpec
+from tui.logs.keys import LOGS_KEYS
+from tui.scripts.keys import SCRIPTS_KEYS
+from tui.status.keys import STATUS_KEYS
 
-
-@dataclass(frozen=True)
-class KeySpec:
-    id: str
-    keys: str  # Textual key names, comma separated
-    action: str
-    description: str  # short: the footer label
-    help: str  # one sentence: help screen and tooltip
-    scope: Scope = "app"
-    show: bool = True  # in the footer
-    priority: bool = False
-    write: bool = False  # refused in read-only mode
-
+__all__ = ["KeySpec", "PANES", "APP_KEYS", "ALL_KEYS", "PANE_KEYS", "BY_ID"]
 
 PANES: tuple[tuple[str, str, str], ...] = (
     # (pane id, title, what will be there)
@@ -62,74 +54,17 @@ APP_KEYS: tuple[KeySpec, ...] = (
     KeySpec("app.quit", "ctrl+q", "quit", "Quit", "Quit from anywhere.", show=False, priority=True),
 )
 
-STATUS_KEYS: tuple[KeySpec, ...] = (
-    KeySpec("list.filter", "slash", "filter", "Filter", "Filter the focused list.", "status"),
-    KeySpec(
-        "container.start",
-        "s",
-        "container('start')",
-        "Start",
-        "Start the selected container (asks first).",
-        "status",
-        write=True,
-    ),
-    KeySpec(
-        "container.stop",
-        "x",
-        "container('stop')",
-        "Stop",
-        "Stop the selected container (asks first).",
-        "status",
-        write=True,
-    ),
-    KeySpec(
-        "container.restart",
-        "r",
-        "container('restart')",
-        "Restart",
-        "Restart the selected container (asks first).",
-        "status",
-        write=True,
-    ),
-    KeySpec(
-        "container.logs",
-        "l",
-        "container_logs",
-        "Logs",
-        "Open the Logs pane filtered to the selected container.",
-        "status",
-    ),
-    KeySpec(
-        "container.admin_key",
-        "g",
-        "generate_admin_key",
-        "Admin key",
-        "Generate an admin key in the backend container and offer to save it.",
-        "status",
-        show=False,
-        write=True,
-    ),
-    KeySpec(
-        "item.copy",
-        "c",
-        "copy",
-        "Copy",
-        "Copy the selected container id or service URL (OSC 52).",
-        "status",
-        show=False,
-    ),
-    KeySpec(
-        "status.refresh",
-        "f5",
-        "refresh",
-        "Refresh",
-        "Probe the services now.",
-        "status",
-        show=False,
-    ),
-)
+# Each pane's keys live with its capability (tui/<capability>/keys.py).
+PANE_KEYS: dict[str, tuple[KeySpec, ...]] = {
+    "status": STATUS_KEYS,
+    "logs": LOGS_KEYS,
+    "functions": FUNCTIONS_KEYS,
+    "data": DATA_KEYS,
+    "env": ENV_KEYS,
+    "scripts": SCRIPTS_KEYS,
+}
 
-ALL_KEYS: tuple[KeySpec, ...] = (*APP_KEYS, *STATUS_KEYS)
+ALL_KEYS: tuple[KeySpec, ...] = (*APP_KEYS, *(k for keys in PANE_KEYS.values() for k in keys))
 BY_ID: dict[str, KeySpec] = {k.id: k for k in ALL_KEYS}
 
 _DISPLAY = {

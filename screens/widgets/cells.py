@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from rich.style import Style
 from rich.text import Text
 
-from tui.status_view import Cell, Tone
+from tui.status.status_view import Cell, Tone
 
 _VARIABLE: dict[Tone, str] = {
     "ok": "text-success",

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.status_view import HeaderState, Tone, badges, header_parts
+from tui.status.status_view import HeaderState, Tone, badges, header_parts
 
 TONE_STYLE: dict[Tone, str] = {
     "ok": "$text-success",

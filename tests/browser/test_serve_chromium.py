@@ -80,7 +80,7 @@ def served(sandbox: Any, tmp_path: Path) -> Iterator[str]:
     code = (
         "import argparse, sys\n"
         "from tui.config import CliOverrides, load_settings\n"
-        "from tui.serve import serve_main\n"
+        "from screens.serve import serve_main\n"
         f"args = argparse.Namespace(host='127.0.0.1', port={port}, public_url=None, "
         f"url={sandbox.url!r}, admin_key=None, env_file=None, project_dir=None, profile=None, "
         "config=None, read_only=False)\n"

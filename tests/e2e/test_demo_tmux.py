@@ -29,7 +29,7 @@ def tmux() -> Iterator[Tmux]:
 
 def demo_command() -> list[str]:
     override = os.environ.get("CONVEX_TUI_E2E_DEMO")  # e.g. before the CLI is wired
-    return shlex.split(override) if override else [sys.executable, "-m", "tui", "demo"]
+    return shlex.split(override) if override else [sys.executable, "-m", "screens", "demo"]
 
 
 def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:

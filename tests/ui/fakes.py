@@ -1,4 +1,4 @@
-"""Deterministic fakes behind the `tui.services` Protocols: fixed data, fixed time, no threads
+"""Deterministic fakes behind the `tui.status.services` Protocols: fixed data, fixed time, no threads
 left behind (every blocking iterator ends when stopped)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tui.docker.client import EngineInfo
 from tui.docker.errors import DockerUnavailable
 from tui.docker.models import ContainerInfo, ContainerStats, PortBinding, Selector
 from tui.docker.watcher import Disconnected, Snapshot, WatchUpdate
-from tui.probes import ApiProbe, HttpProbe, ServiceProbes
+from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 KEY = "convex-self-hosted|01" + "ab" * 40 + "9f3c"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
+from screens.app import ConsoleApp, make_app
 from screens.coming_next import ComingNextScreen
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
@@ -15,7 +16,6 @@ from screens.status import StatusScreen
 from screens.widgets.header import ConsoleHeader
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
-from tui.app import ConsoleApp, make_app
 from tui.config import CliOverrides, load_settings
 from tui.docker.client import EngineInfo
 from tui.docker.errors import DockerUnavailable

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from screens.app import ConsoleApp, make_app
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
-from tui.app import ConsoleApp, make_app
 
 
 def build(*, docker_down: bool = False, **kw: Any) -> ConsoleApp:

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
+from screens.app import make_app
 from screens.confirm import ConfirmScreen
 from tests.docker_fixtures import ComposeProject
 from tests.ui.conftest import status_screen, until
 from tests.ui.fakes import settings
-from tui.app import make_app
 from tui.docker.client import DockerService
-from tui.status_cmd import status_main
+from tui.status.status_cmd import status_main
 
 pytestmark = pytest.mark.docker
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from screens.app import make_app
 from tests.docker.test_dockerd_restart import _dockerd_pid, _launch, _restartable_dockerd
 from tests.docker_fixtures import ComposeProject, wait_for
 from tests.ui.conftest import status_screen, until
 from tests.ui.fakes import settings
-from tui.app import make_app
 from tui.docker.client import DockerService
 
 pytestmark = [pytest.mark.docker, pytest.mark.docker_restart, pytest.mark.timeout(120)]

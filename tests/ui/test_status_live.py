@@ -9,10 +9,10 @@ import httpx
 from textual.message import Message
 from textual.widgets import DataTable
 
+from screens.app import make_app
 from screens.messages import DocumentTotal
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, settings
-from tui.app import make_app
 from tui.config import Secret
 
 

@@ -7,8 +7,8 @@ import dataclasses
 import httpx
 
 from tests.ui.fakes import settings
-from tui.probes import NOT_CONFIGURED, probe_http
-from tui.status_view import service_rows
+from tui.status.probes import NOT_CONFIGURED, probe_http
+from tui.status.status_view import service_rows
 
 
 async def test_an_unconfigured_service_is_not_probed_and_reads_n_a() -> None:

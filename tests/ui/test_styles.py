@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from textual.css.stylesheet import Stylesheet
 
+from screens.app import make_app
 from tests.ui.fakes import settings
-from tui.app import make_app
 
 STYLES = sorted((Path(__file__).resolve().parents[2] / "styles").glob("*.tcss"))
 # styles/<file>.tcss -> the screen class whose CSS_PATH names it (app.tcss is global).
@@ -21,6 +21,11 @@ SCREEN_OF = {
     "confirm.tcss": "ConfirmScreen",
     "help.tcss": "HelpScreen",
     "profile_picker.tcss": "ProfilePickerScreen",
+    "scripts.tcss": "ScriptsScreen",
+    "env.tcss": "EnvScreen",
+    "data.tcss": "DataScreen",
+    "functions.tcss": "FunctionsScreen",
+    "logs.tcss": "LogsScreen",
 }
 
 

@@ -45,6 +45,7 @@ from tui.convex.models import (
 )
 from tui.convex.sync_client import SyncClient
 from tui.convex.sync_types import Subscription
+from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
 
 # Sent in place of a value to mean "remove this field" (system-udfs lib/values.ts).
 UNDEFINED_PLACEHOLDER = (
@@ -74,7 +75,10 @@ class ConvexClient:
         client_name: str = "convex-tui",
         backoff: Callable[[], Backoff] = Backoff,
         ws_inactivity: float = 60.0,
+        guard: WriteGuard | None = None,
     ) -> None:
+        # Every write below asks the one guard first (tui.safety.guard); the default allows all.
+        self.guard = guard or WriteGuard()
         self._http = HttpTransport(
             url, admin_key, timeout=timeout, client_name=client_name, on_http=self._on_http
         )
@@ -180,6 +184,7 @@ class ConvexClient:
         *,
         identity: dict[str, Any] | None = None,
     ) -> FunctionResult:
+        self.guard.check(WriteRequest(WriteKind.MUTATION, f"run mutation {path}"))
         return await self._http.call_udf("/api/mutation", path, args, identity=identity)
 
     async def action(
@@ -189,6 +194,7 @@ class ConvexClient:
         *,
         identity: dict[str, Any] | None = None,
     ) -> FunctionResult:
+        self.guard.check(WriteRequest(WriteKind.ACTION, f"run action {path}"))
         return await self._http.call_udf("/api/action", path, args, identity=identity)
 
     async def run_function(
@@ -198,7 +204,12 @@ class ConvexClient:
         *,
         identity: dict[str, Any] | None = None,
     ) -> FunctionResult:
-        """Any function type, internal ones included (``/api/function``, what ``npx convex run`` uses)."""
+        """Any function type, internal ones included (``/api/function``, what ``npx convex run`` uses).
+
+        Read-only: sent to ``/api/query`` instead, so the backend itself refuses a mutation or an
+        action (nothing is written) while queries still work."""
+        if self.guard.functions_as_query:
+            return await self._http.call_udf("/api/query", path, args, identity=identity)
         return await self._http.call_udf(
             "/api/function", path, args, identity=identity, wrap_args=False
         )
@@ -327,6 +338,9 @@ class ConvexClient:
     # ------------------------------------------------------------ data: writing
 
     async def add_documents(self, table: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        self.guard.check(
+            WriteRequest(WriteKind.DATA_EDIT, f"add {len(documents)} document(s) to {table}")
+        )
         _check_success(
             await self._mutate(
                 "_system/frontend/addDocument", {"table": table, "documents": list(documents)}
@@ -338,6 +352,9 @@ class ConvexClient:
         """Set fields on documents; a value of :data:`UNSET` removes the field."""
         if not ids:
             return  # without ids the server patches the whole table: never do that by accident
+        self.guard.check(
+            WriteRequest(WriteKind.DATA_EDIT, f"patch {len(ids)} document(s) in {table}")
+        )
         encoded = {k: (UNDEFINED_PLACEHOLDER if v is UNSET else v) for k, v in fields.items()}
         _check_success(
             await self._mutate(
@@ -348,6 +365,7 @@ class ConvexClient:
         )
 
     async def replace_document(self, doc_id: str, document: Mapping[str, Any]) -> None:
+        self.guard.check(WriteRequest(WriteKind.DATA_EDIT, f"replace document {doc_id}"))
         body = {k: v for k, v in document.items() if k not in ("_id", "_creationTime")}
         _check_success(
             await self._mutate(
@@ -357,6 +375,7 @@ class ConvexClient:
         )
 
     async def delete_documents(self, ids: Sequence[str]) -> None:
+        self.guard.check(WriteRequest(WriteKind.DATA_EDIT, f"delete {len(ids)} document(s)"))
         to_delete = []
         for doc_id in ids:
             table = await self.table_for_id(doc_id)
@@ -373,6 +392,7 @@ class ConvexClient:
         self, table: str, on_progress: Callable[[ClearProgress], None] | None = None
     ) -> int:
         """Delete every document, a page (≤4000) at a time; returns how many were deleted."""
+        self.guard.check(WriteRequest(WriteKind.CLEAR_TABLE, f"clear table {table}"))
         cursor: str | None = None
         total = 0
         while True:
@@ -400,6 +420,8 @@ class ConvexClient:
 
     async def set_env(self, changes: Mapping[str, str | None]) -> None:
         """Set and unset (value None) several variables in one request."""
+        names = ", ".join(changes)
+        self.guard.check(WriteRequest(WriteKind.ENV_CHANGE, f"change env {names}"))
         body = {"changes": [{"name": k, "value": v} for k, v in changes.items()]}
         await self._http.post_json("/api/update_environment_variables", body)
 
@@ -425,6 +447,7 @@ class ConvexClient:
 
     async def mutation_ws(self, path: str, args: Mapping[str, Any] | None = None) -> FunctionResult:
         """A mutation over the WebSocket; returns once subscriptions reflect its writes."""
+        self.guard.check(WriteRequest(WriteKind.MUTATION, f"run mutation {path}"))
         return await self._sync.mutation(path, args)
 
     @property

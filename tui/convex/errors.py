@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from tui.convex.models import LogLine
+from tui.safety.text import scrub_secret
 
 _REQUEST_ID = re.compile(r"\[Request ID: ([0-9A-Za-z_-]+)\]")
 
@@ -189,12 +190,5 @@ class ConnectionLost(ConvexTransportError):
     title = "Connection lost"
 
 
-def scrub(text: str, secret: str | None, replacement: str = "<admin key>") -> str:
-    """Remove every occurrence of the admin key (and its hex part) from ``text``."""
-    if not secret:
-        return text
-    text = text.replace(secret, replacement)
-    _, sep, tail = secret.rpartition("|")
-    if sep and len(tail) >= 12:
-        text = text.replace(tail, replacement)
-    return text
+# The one implementation lives with the sanitizer.
+scrub = scrub_secret

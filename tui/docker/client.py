@@ -38,6 +38,7 @@ from tui.docker.models import (
     stats_from_frame,
 )
 from tui.docker.streams import STDOUT, DockerStream, LogSplitter
+from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
 
 if TYPE_CHECKING:
     from docker import APIClient
@@ -84,8 +85,15 @@ class DockerService:
     """Blocking Docker operations for the console. Thread-safe; share one instance."""
 
     def __init__(
-        self, base_url: str | None = None, *, timeout: float = 30.0, max_pool_size: int = 32
+        self,
+        base_url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        max_pool_size: int = 32,
+        guard: WriteGuard | None = None,
     ) -> None:
+        # start/stop/restart/exec ask the one write guard first (tui.safety.guard).
+        self.guard = guard or WriteGuard()
         self.base_url = resolve_base_url(base_url)
         self._timeout = timeout
         self._max_pool_size = max_pool_size
@@ -186,14 +194,20 @@ class DockerService:
 
     # -- actions -------------------------------------------------------------------------------
 
+    def _check_write(self, what: str, command: str) -> None:
+        self.guard.check(WriteRequest(WriteKind.CONTAINER, what, command))
+
     def start(self, container: str) -> None:
+        self._check_write(f"start container {container}", f"docker start {container}")
         self._call(f"start {container}", lambda api: api.start(container), container)
 
     def stop(self, container: str, timeout: int = 10) -> None:
         """Stop (SIGTERM, then SIGKILL after ``timeout`` seconds)."""
+        self._check_write(f"stop container {container}", f"docker stop {container}")
         self._call(f"stop {container}", lambda api: api.stop(container, timeout=timeout), container)
 
     def restart(self, container: str, timeout: int = 10) -> None:
+        self._check_write(f"restart container {container}", f"docker restart {container}")
         self._call(
             f"restart {container}", lambda api: api.restart(container, timeout=timeout), container
         )
@@ -204,6 +218,7 @@ class DockerService:
         The script prints the key as the last line of stdout (chatter goes to stderr).
         """
         op = f"generate admin key in {container}"
+        self._check_write(op, f"docker exec {container} ./generate_admin_key.sh")
 
         def run(api: APIClient) -> tuple[int, bytes, bytes]:
             ex = api.exec_create(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tui.config.model import Settings, Sourced, looks_like_url
-from tui.probes import ServiceProbes, probe_services
+from tui.status.probes import ServiceProbes, probe_services
 
 Status = Literal["ok", "warn", "fail"]
 ADMIN_KEY_RE = re.compile(r"^(?:[a-z]+:)?[A-Za-z0-9_.-]+\|[0-9a-fA-F]{8,}$")

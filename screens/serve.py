@@ -1,6 +1,6 @@
 """`convex-tui serve`: the console in a browser through textual-serve (Coder port forwarding).
 
-Each browser session runs the console (`python -m tui.app`) with the same flags. The admin key never goes on
+Each browser session runs the console (`python -m screens.app`) with the same flags. The admin key never goes on
 the command line (visible in `ps`): it is handed to the child through the environment.
 """
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def console_command(args: argparse.Namespace, python: str = sys.executable) -> str:
-    parts = [python, "-m", "tui.app"]
+    parts = [python, "-m", "screens.app"]
     for flag, attr in (
         ("--url", "url"),
         ("--env-file", "env_file"),

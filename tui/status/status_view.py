@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from tui.probes import ApiProbe, HttpProbe, ServiceProbes
+from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 
 if TYPE_CHECKING:
     from tui.config import Settings

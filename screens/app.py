@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.command import Provider
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
@@ -28,8 +29,9 @@ from screens.pane import ConsoleContext
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
 from tui.keys import APP_KEYS, PANES, unknown_ids
-from tui.services import ContainerBackend, Prober, ServiceProber
-from tui.status_view import HeaderState
+from tui.safety.guard import WriteGuard
+from tui.status.services import ContainerBackend, Prober, ServiceProber
+from tui.status.status_view import HeaderState
 
 CONVEX_THEME = Theme(
     name="convex",
@@ -47,6 +49,21 @@ CONVEX_THEME = Theme(
 )
 
 
+# Pane id -> class in screens/<pane>.py, imported when the pane is first shown.
+PANE_CLASSES = {
+    "logs": "LogsScreen",
+    "functions": "FunctionsScreen",
+    "data": "DataScreen",
+    "env": "EnvScreen",
+    "scripts": "ScriptsScreen",
+}
+
+
+def _pane_screen(pane: str) -> Screen[Any]:
+    module = importlib.import_module(f"screens.{pane}")
+    return cast("Screen[Any]", getattr(module, PANE_CLASSES[pane])())
+
+
 def _console_commands() -> type[Provider]:
     # Imported on first use of the palette: keeps textual.command off the startup path.
     from screens.commands import ConsoleCommands
@@ -60,15 +77,24 @@ SettingsLoader = Callable[[str], Settings]
 
 def default_context(settings: Settings) -> ConsoleContext:
     """Real clients: one httpx client for the probes, one Docker service (lazy SDK import)."""
+    guard = guard_for(settings)
     docker: ContainerBackend | None
     error = None
     try:
         from tui.docker.client import DockerService
 
-        docker = DockerService()
+        docker = DockerService(guard=guard)
     except ImportError as exc:  # the docker SDK is a dependency, but a broken install is possible
         docker, error = None, f"Docker SDK not importable: {exc}"
-    return ConsoleContext(settings, ServiceProber.from_settings(settings), docker, error)
+    return ConsoleContext(
+        settings, ServiceProber.from_settings(settings), docker, error, guard=guard
+    )
+
+
+def guard_for(settings: Settings) -> WriteGuard:
+    return WriteGuard(
+        profile=settings.profile, read_only=settings.read_only, protected=settings.protected
+    )
 
 
 def default_loader(base: Settings) -> SettingsLoader:
@@ -111,7 +137,7 @@ class ConsoleApp(App[int]):
         self.set_reactive(ConsoleApp.header_state, self._base_header(settings))
         self.add_mode("status", StatusScreen)
         for pane, _title, _what in PANES[1:]:
-            self.add_mode(pane, partial(ComingNextScreen, pane))
+            self.add_mode(pane, partial(_pane_screen, pane))
 
     # ------------------------------------------------------------ start / stop
 
@@ -155,7 +181,7 @@ class ConsoleApp(App[int]):
     async def _connect(self, ctx: ConsoleContext) -> None:
         # Import off the event loop (~35 ms, websockets): it is not needed for the first paint.
         module = await asyncio.to_thread(importlib.import_module, "tui.convex.client")
-        client = module.ConvexClient(ctx.settings.url, ctx.settings.admin_key)
+        client = module.ConvexClient(ctx.settings.url, ctx.settings.admin_key, guard=ctx.guard)
         if ctx is not self.context:  # the profile changed while importing
             await client.close()
             return
@@ -189,6 +215,12 @@ class ConsoleApp(App[int]):
         self.header_state = dataclasses.replace(self.header_state, **changes)
 
     def watch_read_only(self, value: bool) -> None:
+        # The console's lock drives the one guard that every client consults.
+        guard = self.context.guard
+        if value and not guard.read_only:
+            guard.lock()
+        elif not value and guard.read_only:
+            guard.unlock()
         self.update_header(read_only=value)
 
     def _apply_frame(self) -> None:
@@ -320,6 +352,7 @@ def make_app(
             docker,
             docker_error,
             clock,
+            guard=guard_for(s),
         )
 
     return ConsoleApp(
@@ -401,7 +434,7 @@ def _serve_only(sandbox: Any) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """`python -m tui.app [flags]`: the console alone (what `convex-tui serve` runs per session)."""
+    """`python -m screens.app [flags]`: the console alone (what `convex-tui serve` runs per session)."""
     from tui.cli import build_parser, settings_from_args
 
     return run_console(settings_from_args(build_parser().parse_args(argv)))

@@ -9,13 +9,13 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tui.services import ServiceProber, selector_for
-from tui.status_view import container_row, report, service_rows
+from tui.status.services import ServiceProber, selector_for
+from tui.status.status_view import container_row, report, service_rows
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.docker.models import ContainerInfo
-    from tui.probes import ServiceProbes
+    from tui.status.probes import ServiceProbes
 
 DOCKER_TIMEOUT = 10.0
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 
 from tui.config.secret import Secret
-from tui.probes import CLIENT_HEADER, ServiceProbes, probe_api, probe_http
+from tui.status.probes import CLIENT_HEADER, ServiceProbes, probe_api, probe_http
 
 if TYPE_CHECKING:
     from tui.config import Settings

@@ -1,0 +1,7 @@
+"""Keys of the Data pane (ids are stable: users remap them in the settings file)."""
+
+from __future__ import annotations
+
+from tui.keys_model import KeySpec
+
+DATA_KEYS: tuple[KeySpec, ...] = ()

@@ -1,0 +1,1 @@
+"""The Logs capability: models and logic of the Logs pane and its headless twin (no Textual)."""
