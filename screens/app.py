@@ -24,8 +24,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
-from screens.coming_next import ComingNextScreen
-from screens.pane import ConsoleContext
+from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
 from tui.keys import APP_KEYS, PANES, unknown_ids
@@ -118,6 +117,8 @@ class ConsoleApp(App[int]):
     context: reactive[ConsoleContext] = reactive(cast("ConsoleContext", None), init=False)
     # Bumped each time a Convex client for the current target is ready (`self.convex`).
     convex_generation: reactive[int] = reactive(0, init=False)
+    # Bumped after every deploy: panes showing functions, schema or tables watch it and refresh.
+    deploy_generation: reactive[int] = reactive(0, init=False)
 
     def __init__(
         self,
@@ -274,10 +275,17 @@ class ConsoleApp(App[int]):
             self.switch_mode(pane)
 
     def show_logs(self, container: str) -> None:
-        self.switch_mode("logs")
+        self.open_in("logs", PaneTarget("container", container))
+
+    def open_in(self, pane: str, target: PaneTarget) -> None:
+        """Switch to ``pane`` and ask it to open ``target`` (an id, a function, a container)."""
+        self.switch_mode(pane)
         screen = self.screen
-        if isinstance(screen, ComingNextScreen):
-            screen.container_filter = container
+        if isinstance(screen, PaneScreen):
+            screen.open_target(target)
+
+    def deployed(self) -> None:
+        self.deploy_generation += 1
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

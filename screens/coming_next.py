@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from screens.pane import PaneScreen
+from screens.pane import PaneScreen, PaneTarget
 from tui.keys import PANES
 
 DETAILS: dict[str, tuple[str, ...]] = {
@@ -55,6 +55,10 @@ class ComingNextScreen(PaneScreen):
                 Content.styled("Press 1 for the Status pane, ? for help.", "$text-muted"),
                 id="hint",
             )
+
+    def open_target(self, target: PaneTarget) -> None:
+        if target.kind == "container":
+            self.container_filter = target.value
 
     def watch_container_filter(self, value: str | None) -> None:
         if not self.is_mounted:

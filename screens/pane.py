@@ -33,6 +33,17 @@ class ConsoleContext:
     guard: WriteGuard = field(default_factory=WriteGuard)
 
 
+@dataclass(frozen=True)
+class PaneTarget:
+    """What another pane asks a pane to open: `open_in("data", PaneTarget("document", id))`.
+
+    kinds: "container" (Logs), "document" (Data), "table" (Data), "function" (Functions),
+    "request" (Logs: a request id), "script" (Scripts)."""
+
+    kind: str
+    value: str
+
+
 class ConsoleHost(Protocol):
     """What panes may ask of the App (a typed view, so screens never import `screens.app`)."""
 
@@ -44,6 +55,10 @@ class ConsoleHost(Protocol):
     def guard_write(self, what: str) -> bool: ...
 
     def show_logs(self, container: str) -> None: ...
+
+    def open_in(self, pane: str, target: PaneTarget) -> None: ...
+
+    def deployed(self) -> None: ...
 
     @property
     def convex(self) -> ConvexClient | None: ...
@@ -59,6 +74,9 @@ class PaneScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def open_target(self, target: PaneTarget) -> None:
+        """Another pane asks this one to show something (see `PaneTarget`); default: ignore."""
 
     @property
     def host(self) -> ConsoleHost:

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
+from tui.convex.validators import v
 from tui.sandbox.context import MutationCtx, QueryCtx
 from tui.sandbox.server import SandboxServer
-from tui.sandbox.validators import v
 
 
 async def test_slow_functions_do_not_stall_version(sandbox: SandboxServer) -> None:

@@ -14,11 +14,11 @@ import pytest
 
 from tui.convex import values
 from tui.convex.ids import decode_id, encode_id
+from tui.convex.validators import v
 from tui.sandbox.context import ActionCtx, MutationCtx, QueryCtx, UserError
 from tui.sandbox.registry import Registry
 from tui.sandbox.scheduler import JOBS_TABLE_NUMBER, TABLE_NUMBER
 from tui.sandbox.server import SandboxServer
-from tui.sandbox.validators import v
 
 ENC = "convex_encoded_json"
 DEADLINE = 10.0

@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 
 from tests.sandbox.sync_harness import ZERO_VERSION, Sandbox, SyncClient, no_message, sync_sandbox
+from tui.convex.validators import v
 from tui.sandbox import sync
 from tui.sandbox.context import ConvexError, QueryCtx
 from tui.sandbox.http_auth import BAD_ADMIN_KEY
 from tui.sandbox.sync_protocol import NO_PROVIDERS, decode_u64, encode_u64
-from tui.sandbox.validators import v
 
 __all__ = ["sync_sandbox"]
 pytestmark = pytest.mark.timeout(30)

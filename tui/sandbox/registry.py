@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tui.sandbox.validators import V
+from tui.convex.validators import V
 
 Kind = Literal["query", "mutation", "action"]
 _COMPONENT_RE = re.compile(r"^[A-Za-z0-9_.]{1,64}$")

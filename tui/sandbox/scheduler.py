@@ -361,8 +361,8 @@ def paginated_jobs(ctx: QueryCtx, num: int, cursor: str | None, udf_path: str | 
 
 
 def register(reg: Registry) -> None:
+    from tui.convex.validators import v
     from tui.sandbox.system_cli import COMPONENT, PAGINATION, page_size
-    from tui.sandbox.validators import v
 
     @reg.query(
         "_system/frontend/paginatedScheduledJobs",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.convex.validators import V, v
 from tui.sandbox import env as env_store
 from tui.sandbox.context import QueryCtx, SystemError_
 from tui.sandbox.registry import Registry
-from tui.sandbox.validators import V, v
 
 ENV_TABLE = "_environment_variables"
 o = v.optional

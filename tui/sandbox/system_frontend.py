@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.convex import values
+from tui.convex.validators import v
 from tui.sandbox.context import ConvexError, MutationCtx, QueryCtx
 from tui.sandbox.db import UNSET, Doc
 from tui.sandbox.functions.demo_schema import schema_json
@@ -22,7 +23,6 @@ from tui.sandbox.system_cli import (
     page_size,
     user_tables,
 )
-from tui.sandbox.validators import v
 
 o = v.optional
 UNDEFINED_PLACEHOLDER = (

@@ -9,10 +9,10 @@ import random
 import time
 from typing import Any
 
+from tui.convex.validators import v
 from tui.sandbox.context import ActionCtx, Console, HttpRequest, HttpResult, QueryCtx, UserError
 from tui.sandbox.db import Writer
 from tui.sandbox.registry import Registry
-from tui.sandbox.validators import v
 
 EMBEDDING_DIMS = 8
 CHECKED_ENV = ("OPENAI_API_KEY", "JWT_PRIVATE_KEY", "JWKS", "SITE_URL", "CONVEX_SITE_URL")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tui.convex.validators import v
 from tui.sandbox.registry import Registry
-from tui.sandbox.validators import v
 
 o = v.optional
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tui.convex.ids import InvalidId, decode_id
+from tui.convex.validators import v
 from tui.sandbox.context import ConvexError, MutationCtx, QueryCtx, UserError
 from tui.sandbox.registry import Registry
-from tui.sandbox.validators import v
 
 o = v.optional
 LIST_LIMIT = 100

@@ -229,3 +229,45 @@ class _Builders:
 
 
 v = _Builders()
+
+
+def from_json(data: Any, *, optional: bool = False) -> V:
+    """The inverse of `V.to_json`: a ValidatorJSON (reference §6) as a `V`.
+
+    Used by the console to check arguments before sending (the same rules as the sandbox) and
+    by the sandbox to read the validators of pushed functions. Unknown shapes raise ValueError."""
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ValueError(f"not a validator: {data!r}")
+    k = data["type"]
+    if k == "literal":
+        return V("literal", optional, values.decode(data.get("value")))
+    if k == "id":
+        return V("id", optional, str(data.get("tableName", "")))
+    if k == "array":
+        return V("array", optional, from_json(data.get("value")))
+    if k == "union":
+        members = data.get("value")
+        if not isinstance(members, list):
+            raise ValueError("union without members")
+        return V("union", optional, tuple(from_json(m) for m in members))
+    if k == "record":
+        vals = data.get("values") or {}
+        return V(
+            "record", optional, (from_json(data.get("keys")), from_json(vals.get("fieldType")))
+        )
+    if k == "object":
+        fields = data.get("value")
+        if not isinstance(fields, dict):
+            raise ValueError("object without fields")
+        return V(
+            "object",
+            optional,
+            {
+                str(name): from_json(f.get("fieldType"), optional=bool(f.get("optional")))
+                for name, f in fields.items()
+                if isinstance(f, dict)
+            },
+        )
+    if k in ("string", "number", "bigint", "boolean", "null", "bytes", "any", "float64", "int64"):
+        return V({"float64": "number", "int64": "bigint"}.get(str(k), str(k)), optional)
+    raise ValueError(f"unknown validator type {k!r}")
