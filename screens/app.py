@@ -28,7 +28,7 @@ from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
 from tui.keys import APP_KEYS, PANES, unknown_ids
-from tui.safety.guard import WriteGuard
+from tui.safety.guard import guard_for
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
@@ -87,12 +87,6 @@ def default_context(settings: Settings) -> ConsoleContext:
         docker, error = None, f"Docker SDK not importable: {exc}"
     return ConsoleContext(
         settings, ServiceProber.from_settings(settings), docker, error, guard=guard
-    )
-
-
-def guard_for(settings: Settings) -> WriteGuard:
-    return WriteGuard(
-        profile=settings.profile, read_only=settings.read_only, protected=settings.protected
     )
 
 

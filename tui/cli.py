@@ -41,6 +41,11 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
     g.add_argument("--profile", help="named profile from the settings file")
     g.add_argument("--config", type=Path, help="settings file (default: $CONVEX_TUI_CONFIG)")
     g.add_argument("--read-only", action="store_true", help="refuse every write action")
+    g.add_argument(
+        "--unlock",
+        metavar="PROFILE",
+        help="allow writes to a protected profile (must name it: --unlock prod)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.config import Settings
 
 # Distinct exit status of a headless command whose write was refused.
 EXIT_REFUSED = 4
@@ -140,3 +144,13 @@ class WriteGuard:
 
     def allows(self, request: WriteRequest) -> bool:
         return self.why_refused(request) is None
+
+
+def guard_for(settings: Settings, unlock: str | None = None) -> WriteGuard:
+    """The guard of a resolved target; ``unlock`` is the headless ``--unlock PROFILE``."""
+    return WriteGuard.for_target(
+        profile=settings.profile,
+        read_only=settings.read_only,
+        protected=settings.protected,
+        unlock=unlock,
+    )
