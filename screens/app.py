@@ -28,7 +28,7 @@ from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
 from tui.keys import APP_KEYS, PANES, unknown_ids
-from tui.safety.guard import guard_for
+from tui.safety.guard import WriteKind, WriteRequest, guard_for
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
@@ -224,14 +224,13 @@ class ConsoleApp(App[int]):
 
     # ------------------------------------------------------------ read-only
 
-    def guard_write(self, what: str) -> bool:
-        if not self.read_only:
+    def guard_write(self, what: str, kind: WriteKind = WriteKind.CONTAINER) -> bool:
+        """Ask the one guard (the same decision the clients make); say why when it refuses."""
+        reason = self.context.guard.why_refused(WriteRequest(kind, what))
+        if reason is None:
             return True
         self.notify(
-            f"Read-only: {what} refused. Unlock with ctrl+e (or the palette).",
-            title="read-only",
-            severity="warning",
-            markup=False,
+            f"{what}: refused — {reason}", title="read-only", severity="warning", markup=False
         )
         return False
 

@@ -14,6 +14,7 @@ from screens.messages import AdminKeyGenerated, ContainerActionFinished
 from screens.pane import PaneScreen
 from tui.config.secret import Secret
 from tui.docker.models import ContainerInfo
+from tui.safety.guard import WriteKind, WriteRefused
 from tui.status.status_view import service_rows
 
 if TYPE_CHECKING:
@@ -38,12 +39,12 @@ class ContainerActions(PaneScreen):
         return info
 
     def action_container(self, op: str) -> None:
-        if not self.host.guard_write(f"{op} container"):
-            return
         info = self._need_container()
         if info is None or self.host.context.docker is None:
             return
         name = info.name
+        if not self.host.guard_write(f"{op} container {name}"):
+            return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -68,7 +69,7 @@ class ContainerActions(PaneScreen):
         assert backend is not None
         try:
             getattr(backend, op)(cid)
-        except DockerError as exc:
+        except (DockerError, WriteRefused) as exc:  # the guard may lock between ask and send
             self.post_message(ContainerActionFinished(op, name, str(exc)))
             return
         self.post_message(ContainerActionFinished(op, name, None))
@@ -185,7 +186,7 @@ class ContainerActions(PaneScreen):
             if not ok:
                 self.notify(f"Key {key.fingerprint} not saved.", markup=False)
                 return
-            if self.host.guard_write("write admin key"):
+            if self.host.guard_write("write admin key", WriteKind.ENV_CHANGE):
                 self._save_key(path, key)
 
         self.app.push_screen(

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from screens.widgets.header import ConsoleHeader
-from tui.safety.guard import WriteGuard
+from tui.safety.guard import WriteGuard, WriteKind
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -52,7 +52,7 @@ class ConsoleHost(Protocol):
 
     def update_header(self, **changes: Any) -> None: ...
 
-    def guard_write(self, what: str) -> bool: ...
+    def guard_write(self, what: str, kind: WriteKind = ...) -> bool: ...
 
     def show_logs(self, container: str) -> None: ...
 

@@ -26,8 +26,10 @@ from screens.messages import (
     StatsReceived,
 )
 from screens.widgets.cells import cell, tone_colors
+from screens.widgets.checks import checks_text
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot
+from tui.doctor.checks import Check, check_services, config_checks, notices
 from tui.status.keys import STATUS_KEYS
 from tui.status.probes import ServiceProbes
 from tui.status.services import StatsFeed, Watch, selector_for
@@ -80,10 +82,16 @@ class StatusScreen(ContainerActions):
         self._filter = ""
         self._filter_target = "containers"
         self._generation = 0  # bumps on profile switch: late results of the old target are dropped
+        self._config_checks: list[Check] = []
+        self.notices: list[Check] = []  # the failing doctor checks shown above the services
 
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
+        notices = Static(id="notices", classes="-hidden")
+        notices.border_title = "Doctor"
+        notices.border_subtitle = "d: full report"
+        yield notices
         services: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=False)
         services.border_title = "Services"
         yield services
@@ -113,6 +121,9 @@ class StatusScreen(ContainerActions):
 
     def _start(self) -> None:
         ctx = self.host.context
+        # The doctor's checks that need no network, now; the service checks follow each probe.
+        self._config_checks = config_checks(ctx.settings)
+        self._render_notices()
         self._render_services()
         self.query_one("#containers", DataTable).border_subtitle = (
             f"project {ctx.settings.compose_project}" if ctx.settings.compose_project else ""
@@ -167,6 +178,7 @@ class StatusScreen(ContainerActions):
         up = api.api.reachable and api.api.error is None
         self.host.update_header(http="up" if up else "down", version=api.api.version)
         self._render_services()
+        self._render_notices()
         # Re-arm after each result; back off while the API is down (no overlapping requests).
         self._probe_delay = PROBE_OK_DELAY if up else min(self._probe_delay * 2, PROBE_MAX_DELAY)
         self._probe_timer = self.set_timer(self._probe_delay, self._probe)
@@ -254,6 +266,22 @@ class StatusScreen(ContainerActions):
         self.host.update_header(containers=containers_summary(self._containers.values()))
         self._render_containers()
 
+    def _render_notices(self) -> None:
+        """Each failing doctor check as a notice line: the cause and the fix, in its words."""
+        checks = list(self._config_checks)
+        if self._probes is not None:
+            checks.extend(check_services(self.host.context.settings, self._probes))
+        self.notices = notices(checks)
+        widget = self.query_one("#notices", Static)
+        widget.set_class(not self.notices, "-hidden")
+        if self.notices:
+            widget.update(checks_text(self.notices, self.app.get_css_variables(), fixes=True))
+
+    def action_doctor(self) -> None:
+        from screens.doctor import DoctorScreen
+
+        self.app.push_screen(DoctorScreen(self.host.context.settings))
+
     def _show_docker_message(self, text: str) -> None:
         self._docker_message = text
         widget = self.query_one("#docker-message", Static)
@@ -324,6 +352,7 @@ class StatusScreen(ContainerActions):
         return clock() if clock else datetime.now(UTC)
 
     def _redraw(self) -> None:
+        self._render_notices()
         self._render_services()
         self._render_containers()
 

@@ -112,8 +112,14 @@ async def test_read_only_refuses_every_write_action() -> None:
         for key in ("s", "x", "r", "g"):
             await pilot.press(key)
             assert not isinstance(app.screen, ConfirmScreen)
-        assert len([n for n in notes if n.startswith("Read-only")]) == 4
+        refusals = [n for n in notes if "refused — read-only mode" in n]
+        assert len(refusals) == 4, notes
+        assert "stop container convex-backend-1: refused" in refusals[1]
         assert docker.ops == []
+        # The console's lock is the clients' guard: one decision.
+        assert app.context.guard.read_only
+        app.read_only = False
+        assert not app.context.guard.read_only and app.guard_write("x")
 
 
 async def test_restart_confirmed_then_runs_and_cancel_does_not() -> None:
