@@ -17,8 +17,8 @@ from screens.widgets.header import ConsoleHeader
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
 from tui.config import CliOverrides, load_settings
-from tui.docker.client import EngineInfo
 from tui.docker.errors import DockerUnavailable
+from tui.docker.models import EngineInfo
 from tui.docker.watcher import Disconnected, Snapshot
 from tui.keys import ALL_KEYS
 

@@ -7,13 +7,10 @@ import base64
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from tui.convex.errors import FunctionError
+from tui.convex.errors import ConvexClientError, FunctionError
 from tui.convex.models import FunctionResult
-
-if TYPE_CHECKING:
-    from tui.convex.sync_client import SyncClient
 
 
 class Reconnect(Exception):
@@ -77,6 +74,16 @@ class RequestRecord:
     result: FunctionResult | None = None
 
 
+class SubscriptionOwner(Protocol):
+    """What a `Subscription` asks of its client (`tui.convex.sync_client.SyncClient`)."""
+
+    fatal_error: ConvexClientError | None
+
+    async def _register(self, sub: Subscription) -> QueryRecord: ...
+
+    async def _release(self, query: QueryRecord, sub: Subscription | None) -> None: ...
+
+
 class Subscription:
     """Iterate for each new value of one query: ``async for v in client.subscribe(...)``.
 
@@ -85,7 +92,7 @@ class Subscription:
     usable; iteration ends after :meth:`aclose`. Values are conflated: a slow consumer sees
     the latest one, never a stale backlog."""
 
-    def __init__(self, owner: SyncClient, path: str, args: Mapping[str, Any] | None) -> None:
+    def __init__(self, owner: SubscriptionOwner, path: str, args: Mapping[str, Any] | None) -> None:
         self._owner = owner
         self.path = canonical_udf_path(path)
         self.args = dict(args or {})

@@ -338,3 +338,13 @@ def select(containers: Iterable[ContainerInfo], selector: Selector) -> list[Cont
     }
     chosen = [c for c in items if selector.matches(c.labels, c.image, convex_projects)]
     return sorted(chosen, key=lambda c: (c.project or "", c.service or "", c.name))
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """What `docker version` says about the engine."""
+
+    version: str
+    api_version: str
+    os: str
+    arch: str

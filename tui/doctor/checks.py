@@ -9,28 +9,16 @@ import asyncio
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
 
 from tui.config.model import Settings, Sourced, looks_like_url
+from tui.doctor.model import Check, Status
 from tui.status.probes import NOT_CONFIGURED, HttpProbe, ServiceProbes, probe_services
 
-Status = Literal["ok", "warn", "fail"]
 ADMIN_KEY_RE = re.compile(r"^(?:[a-z]+:)?[A-Za-z0-9_.-]+\|[0-9a-fA-F]{8,}$")
 
 # The seed's "critical variable relationships": every name in a group must hold the same URL.
 API_GROUP = ("CONVEX_CLOUD_ORIGIN", "CONVEX_SITE_URL", "CONVEX_DEPLOYMENT_URL", "VITE_CONVEX_URL")
 SITE_GROUP = ("CONVEX_SITE_ORIGIN", "JWT_ISSUER")
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    status: Status
-    message: str
-    fix: str = ""
-    details: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(url: str) -> str:
@@ -264,6 +252,8 @@ def _answered(probe: HttpProbe) -> str:
     error = probe.error or "unreachable"
     return error if probe.url in error else f"{probe.url}: {error}"
 
+
+__all__ = ["Check", "Status", "run_checks", "config_checks", "notices", "check_services"]
 
 NO_CONTAINERS = "no Convex containers found"
 DockerLister = Callable[[Settings], tuple[Status, str, list[str]]]
