@@ -125,9 +125,9 @@ class StatusScreen(ContainerActions):
         self._config_checks = config_checks(ctx.settings)
         self._render_notices()
         self._render_services()
-        self.query_one("#containers", DataTable).border_subtitle = (
-            f"project {ctx.settings.compose_project}" if ctx.settings.compose_project else ""
-        )
+        self.query_one(
+            "#containers", DataTable
+        ).border_subtitle = f"matched by {selector_for(ctx.settings).describe()}"
         self._probe()
         if ctx.docker is None:
             self._show_docker_message(ctx.docker_error or "Docker support is not available.")
@@ -227,7 +227,7 @@ class StatusScreen(ContainerActions):
     def _watch_docker(self) -> None:
         backend = self.host.context.docker
         assert backend is not None
-        watch = backend.watch(selector_for(self.host.context.settings.compose_project))
+        watch = backend.watch(selector_for(self.host.context.settings))
         self._watch = watch
         worker = get_current_worker()
         if worker.is_cancelled:
@@ -254,6 +254,9 @@ class StatusScreen(ContainerActions):
             return
         if isinstance(update, Snapshot):
             self._containers = {c.id: c for c in update.containers}
+            if update.selector is not None:  # which rule matched them
+                table = self.query_one("#containers", DataTable)
+                table.border_subtitle = f"matched by {update.selector.describe()}"
             self.query_one("#docker-message", Static).add_class("-hidden")
             self._docker_message = None
         elif isinstance(update, ContainerChanged):
@@ -428,13 +431,12 @@ class StatusScreen(ContainerActions):
             self.query_one("#docker-message", Static).add_class("-hidden")
 
     def _show_empty_hint(self, project: str | None) -> None:
-        where = (
-            f"labelled com.docker.compose.project={project}"
-            if project
-            else "of the Convex backend/dashboard (compose services or convex images)"
-        )
+        where = selector_for(self.host.context.settings).describe()
         widget = self.query_one("#docker-message", Static)
-        widget.update(Text(f"No containers {where}. Start them with: docker compose up -d"))
+        # The command on a line of its own: a narrow pane never breaks it in two.
+        widget.update(
+            Text(f"No containers match ({where}). Start them with:\n  docker compose up -d")
+        )
         widget.remove_class("-hidden")
 
     # ------------------------------------------------------------ selection helpers

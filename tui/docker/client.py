@@ -160,6 +160,7 @@ class DockerService:
         def labels(row: dict[str, Any]) -> dict[str, str]:
             return dict(row.get("Labels") or {})
 
+        selector = selector.resolve(labels(r) for r in rows)
         convex_projects = {
             labels(r).get(PROJECT_LABEL, "")
             for r in rows

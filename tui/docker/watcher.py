@@ -45,6 +45,7 @@ class Snapshot:
 
     engine: EngineInfo
     containers: tuple[ContainerInfo, ...]
+    selector: Selector | None = None  # resolved: which rule matched (`Selector.describe`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +127,13 @@ class ProjectWatcher:
         stream = svc.events(selector, convex_projects=convex_projects)
         self._set_stream(stream)
         containers = svc.list_containers(selector)
+        # The rule that applies (project, working dir or images), from what is there now.
+        resolved = selector.resolve(c.labels for c in containers)
         convex_projects.update(c.project for c in containers if c.is_convex and c.project)
-        yield Snapshot(engine, tuple(containers))
+        yield Snapshot(engine, tuple(containers), resolved)
         for event in stream:
+            if not resolved.matches(event.labels, event.image, convex_projects):
+                continue
             info: ContainerInfo | None = None
             if event.action != "destroy":
                 try:

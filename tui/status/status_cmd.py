@@ -26,7 +26,7 @@ def _containers(settings: Settings) -> tuple[list[ContainerInfo] | None, str | N
 
     service = DockerService(timeout=DOCKER_TIMEOUT)
     try:
-        return service.list_containers(selector_for(settings.compose_project)), None
+        return service.list_containers(selector_for(settings)), None
     except DockerError as exc:
         return None, str(exc)
     finally:
