@@ -174,8 +174,11 @@ class ContainerActions(PaneScreen):
             return
         backup = f"; backup {result.backup.name}" if result.backup else ""
         self.app.call_from_thread(
-            self.notify, f"Saved key {key.fingerprint} to {path} (mode 600{backup})", markup=False
+            self.notify,
+            f"Saved key {key.fingerprint} to {path} (mode 600{backup}); now in use",
+            markup=False,
         )
+        self.app.call_from_thread(self.host.use_admin_key, key, path)
 
     @on(AdminKeyGenerated)
     def _key_generated(self, message: AdminKeyGenerated) -> None:

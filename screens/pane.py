@@ -15,7 +15,10 @@ from screens.widgets.header import ConsoleHeader
 from tui.safety.guard import WriteGuard, WriteKind
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.config import Settings
+    from tui.config.secret import Secret
     from tui.convex.client import ConvexClient
     from tui.status.services import ContainerBackend, Prober
 
@@ -59,6 +62,8 @@ class ConsoleHost(Protocol):
     def open_in(self, pane: str, target: PaneTarget) -> None: ...
 
     def deployed(self) -> None: ...
+
+    def use_admin_key(self, key: Secret, env_file: Path) -> None: ...
 
     @property
     def convex(self) -> ConvexClient | None: ...

@@ -220,6 +220,16 @@ async def test_generate_admin_key_writes_env_file_mode_600_with_backup(tmp_path:
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="offer to save")
         await pilot.press("y")
         await until(pilot, lambda: any("Saved key" in n for n in notes), what="saved")
+        # Used at once: the settings and the clients of the new context carry the new key.
+        await until(
+            pilot,
+            lambda: (
+                app.context.settings.admin_key is not None
+                and app.context.settings.admin_key.reveal().endswith("7e1a")
+            ),
+            what="new key in use",
+        )
+        assert app.context.settings.admin_key_source == str(env)
     assert ("generate", docker.containers[0].id) in docker.ops
     check_env_file(env, tmp_path)
     assert not any("cd" * 40 in n for n in notes), "the key itself is never shown"

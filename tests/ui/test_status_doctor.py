@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from screens.app import ConsoleApp, make_app
 from screens.doctor import DoctorScreen
@@ -18,6 +18,7 @@ from screens.status import StatusScreen
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, fixed_clock
 from tui.config import CliOverrides, Settings, load_settings
+from tui.config.secret import Secret
 from tui.sandbox.server import SandboxThread
 
 FOREIGN_KEY = "convex-self-hosted|01" + "77" * 40
@@ -116,3 +117,16 @@ async def test_notice_clears_once_fixed_and_modal_shows_the_full_report(
         assert isinstance(app.screen, StatusScreen)
         await pilot.press("d")
         assert isinstance(app.screen, DoctorScreen)
+
+
+async def test_a_saved_key_is_used_at_once(sandbox: SandboxThread, tmp_path: Path) -> None:
+    """The rejected-key notice goes away as soon as the good key is saved: clients rebuilt."""
+    app = app_for(target(tmp_path, sandbox.url, FOREIGN_KEY, "", sandbox.site_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "backend.admin_key" in notice_ids(app), SOON, "notice")
+        old_context = app.context
+        app.use_admin_key(Secret(sandbox.admin_key), tmp_path / ".env.convex.local")
+        assert app.context is not old_context
+        rows = app.screen.query_one("#services", DataTable)
+        await until(pilot, lambda: "valid" in str(rows.get_row_at(0)[3]), SOON, "key accepted")
+        assert notice_ids(app) == [] and shown(app) == ""
