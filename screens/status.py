@@ -27,26 +27,17 @@ from screens.messages import (
 )
 from screens.widgets.cells import cell, tone_colors
 from screens.widgets.checks import checks_text
+from screens.widgets.services_table import ServicesTable
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot
 from tui.doctor.checks import Check, check_services, config_checks, notices
 from tui.status.keys import STATUS_KEYS
 from tui.status.probes import ServiceProbes
 from tui.status.services import StatsFeed, Watch, selector_for
-from tui.status.status_view import container_row, containers_summary, service_rows
+from tui.status.status_view import container_row, containers_summary
 
 PROBE_OK_DELAY = 5.0
 PROBE_MAX_DELAY = 30.0
-# Verdicts first: the URLs (the external Coder one can be 60 characters) scroll at the right.
-SERVICE_COLUMNS = (
-    "service",
-    "state",
-    "latency",
-    "admin key",
-    "url",
-    "external url",
-    "version · instance",
-)
 CONTAINER_COLUMNS = (
     "name",
     "service",
@@ -83,6 +74,7 @@ class StatusScreen(ContainerActions):
         self._filter_target = "containers"
         self._generation = 0  # bumps on profile switch: late results of the old target are dropped
         self._config_checks: list[Check] = []
+        self._matched_by = ""  # the container rule that applied (from the last snapshot)
         self.notices: list[Check] = []  # the failing doctor checks shown above the services
 
     # ------------------------------------------------------------ layout
@@ -92,7 +84,7 @@ class StatusScreen(ContainerActions):
         notices.border_title = "Doctor"
         notices.border_subtitle = "d: full report"
         yield notices
-        services: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=False)
+        services = ServicesTable(id="services", cursor_type="row", zebra_stripes=False)
         services.border_title = "Services"
         yield services
         yield Input(placeholder="filter (esc clears)", id="filter", classes="-hidden")
@@ -102,9 +94,6 @@ class StatusScreen(ContainerActions):
         yield containers
 
     def on_mount(self) -> None:
-        services = self.query_one("#services", DataTable)
-        for label in SERVICE_COLUMNS:
-            services.add_column(label, key=label)
         containers = self.query_one("#containers", DataTable)
         for label in CONTAINER_COLUMNS:
             containers.add_column(label, key=label)
@@ -156,6 +145,7 @@ class StatusScreen(ContainerActions):
         self._containers.clear()
         self._stats.clear()
         self._docker_message = None
+        self._matched_by = ""
         self.query_one("#docker-message", Static).add_class("-hidden")
         self._render_containers()
         self._start()
@@ -255,8 +245,9 @@ class StatusScreen(ContainerActions):
         if isinstance(update, Snapshot):
             self._containers = {c.id: c for c in update.containers}
             if update.selector is not None:  # which rule matched them
+                self._matched_by = update.selector.describe()
                 table = self.query_one("#containers", DataTable)
-                table.border_subtitle = f"matched by {update.selector.describe()}"
+                table.border_subtitle = f"matched by {self._matched_by}"
             self.query_one("#docker-message", Static).add_class("-hidden")
             self._docker_message = None
         elif isinstance(update, ContainerChanged):
@@ -364,28 +355,9 @@ class StatusScreen(ContainerActions):
         return not needle or any(needle in t.lower() for t in texts)
 
     def _render_services(self) -> None:
-        table = self.query_one("#services", DataTable)
-        colors = tone_colors(self.app.get_css_variables())
-        settings = self.host.context.settings
-        keep = table.cursor_row
-        table.clear()
-        for row in service_rows(settings, self._probes):
-            url = row.local_url
-            external = row.external_url or "—"
-            if self._filter_target == "services" and not self._matches(row.name, url, external):
-                continue
-            table.add_row(
-                cell(row.name, colors),
-                cell(row.state, colors),
-                cell(row.latency, colors),
-                cell(row.admin_key, colors),
-                cell(url, colors),
-                cell(external, colors),
-                cell(row.detail, colors),
-                key=row.key,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+        table = self.query_one("#services", ServicesTable)
+        match = self._matches if self._filter_target == "services" else None
+        table.show(self.host.context.settings, self._probes, match)
 
     def _render_containers(self) -> None:
         table = self.query_one("#containers", DataTable)
@@ -431,7 +403,7 @@ class StatusScreen(ContainerActions):
             self.query_one("#docker-message", Static).add_class("-hidden")
 
     def _show_empty_hint(self, project: str | None) -> None:
-        where = selector_for(self.host.context.settings).describe()
+        where = self._matched_by or selector_for(self.host.context.settings).describe()
         widget = self.query_one("#docker-message", Static)
         # The command on a line of its own: a narrow pane never breaks it in two.
         widget.update(

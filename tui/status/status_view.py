@@ -91,7 +91,11 @@ def _http_row(
         detail = ("", "muted")
     elif probe.reachable:
         state = ("up", "ok")
-        detail = (f"HTTP {probe.status}", "plain")
+        # Any answer means the port is served; the site proxy has no route at "/" (404).
+        served = (
+            "serving, no route at /" if probe.status == 404 else f"serving (HTTP {probe.status})"
+        )
+        detail = (served, "plain")
     else:
         state = ("down", "bad")
         detail = (clean(probe.error or "unreachable", 48), "bad")
@@ -99,7 +103,7 @@ def _http_row(
         key,
         name,
         url,
-        external,
+        _differing(external, url),
         state,
         fmt_latency(probe.latency_ms if probe else None),
         detail,
@@ -107,7 +111,28 @@ def _http_row(
     )
 
 
+def _differing(external: str | None, local: str) -> str | None:
+    """The external (e.g. Coder) URL, only when it says something the local one does not."""
+    if not external or external.rstrip("/") == local.rstrip("/"):
+        return None
+    return external
+
+
+def elide_middle(text: str, width: int) -> str:
+    """``https://convex-api--ma…coder.example.com``: both ends of a URL say the most."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
 def _key_cell(api: ApiProbe, fingerprint: str) -> Cell:
+    # The instance name is in the detail column already: "valid …9f3c" says the rest.
+    if api.instance_name and fingerprint.startswith(f"{api.instance_name}…"):
+        fingerprint = fingerprint[len(api.instance_name) :]
     if api.key_state == "valid":
         return (f"valid {fingerprint}", "ok")
     if api.key_state == "missing":
@@ -138,7 +163,7 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
         "api",
         "API",
         settings.url,
-        settings.external_api_url,
+        _differing(settings.external_api_url, settings.url),
         api_state,
         fmt_latency(api.latency_ms if api else None),
         api_detail,
