@@ -407,7 +407,7 @@ class StatusScreen(ContainerActions):
         widget = self.query_one("#docker-message", Static)
         # The command on a line of its own: a narrow pane never breaks it in two.
         widget.update(
-            Text(f"No containers match ({where}). Start them with:\n  docker compose up -d")
+            Text(f"No containers matched by {where}. Start them with:\n  docker compose up -d")
         )
         widget.remove_class("-hidden")
 
