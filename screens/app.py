@@ -286,7 +286,7 @@ class ConsoleApp(App[int]):
         from screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.context.settings.keymap))
+            self.push_screen(HelpScreen(self.context.settings.keymap, self.current_mode))
 
     def action_back_or_quit(self) -> None:
         if len(self.screen_stack) > 1:

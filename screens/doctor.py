@@ -6,6 +6,10 @@ The checks run in a thread worker (they probe the services and ask Docker, both 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from rich.console import Group
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,9 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from screens.widgets.checks import checks_text
+from screens.widgets.checks import checks_text, summary
 from tui.config import Settings
-from tui.doctor.checks import Check, DockerLister
+from tui.doctor.checks import Check
+
+
+def _all_checks(settings: Settings) -> list[Check]:
+    from tui.doctor.checks import run_checks
+    from tui.doctor.report import default_docker_lister
+
+    return run_checks(settings, default_docker_lister)
 
 
 class DoctorScreen(ModalScreen[None]):
@@ -27,10 +38,13 @@ class DoctorScreen(ModalScreen[None]):
         Binding("r", "rerun", "Run again", id="doctor.rerun"),
     ]
 
-    def __init__(self, settings: Settings, docker_lister: DockerLister | None = None) -> None:
+    def __init__(
+        self, settings: Settings, run: Callable[[Settings], list[Check]] | None = None
+    ) -> None:
+        """``run``: the checks to run (default: all of `convex-tui doctor`'s)."""
         super().__init__()
         self.settings = settings
-        self.docker_lister = docker_lister
+        self.run_checks = run or _all_checks
         self.checks: list[Check] | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,19 +73,13 @@ class DoctorScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, description="doctor checks")
     def _run(self) -> None:
-        from tui.doctor.checks import run_checks
-        from tui.doctor.report import default_docker_lister
-
-        checks = run_checks(self.settings, self.docker_lister or default_docker_lister)
+        checks = self.run_checks(self.settings)
         self.app.call_from_thread(self._show, checks)
 
     def _show(self, checks: list[Check]) -> None:
         self.checks = checks
-        text = checks_text(checks, self.app.get_css_variables(), fixes=True)
-        fails = sum(c.status == "fail" for c in checks)
-        warns = sum(c.status == "warn" for c in checks)
-        text.append(f"\n\n{len(checks)} checks: {fails} failed, {warns} warnings")
-        self.query_one("#report", Static).update(text)
+        report = checks_text(checks, self.app.get_css_variables(), fixes=True)
+        self.query_one("#report", Static).update(Group(report, Text(), Text(summary(checks))))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

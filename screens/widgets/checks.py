@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 
 from tui.doctor.checks import Check
@@ -18,17 +19,26 @@ from tui.safety.text import clean_line
 _TONE = {"ok": "text-success", "warn": "text-warning", "fail": "text-error"}
 
 
-def checks_text(checks: Iterable[Check], variables: Mapping[str, str], *, fixes: bool) -> Text:
-    """One line per check (`✘ Title: message`), and its fix below it when it has one."""
-    out = Text()
+def checks_text(checks: Iterable[Check], variables: Mapping[str, str], *, fixes: bool) -> Table:
+    """One row per check: its symbol, then `Title: message` and `fix: …` below, wrapped with
+    a hanging indent (a wrapped URL or command stays in its column)."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(no_wrap=True, width=1)
+    grid.add_column(ratio=1, overflow="fold")
     for check in checks:
-        if out:
-            out.append("\n")
         color = variables.get(_TONE[check.status], "")[:7]
-        out.append(f"{SYMBOL[check.status]} ", Style(color=color or None, bold=True))
-        out.append(clean_line(check.title), Style(bold=True))
-        out.append(f": {clean_line(check.message)}")
+        body = Text()
+        body.append(clean_line(check.title), Style(bold=True))
+        body.append(f": {clean_line(check.message)}")
         if fixes and check.fix and check.status != "ok":
-            out.append("\n    fix: ", Style(dim=True))
-            out.append(clean_line(check.fix))
-    return out
+            body.append("\nfix: ", Style(dim=True))
+            body.append(clean_line(check.fix))
+        grid.add_row(Text(SYMBOL[check.status], Style(color=color or None, bold=True)), body)
+    return grid
+
+
+def summary(checks: list[Check]) -> str:
+    """`5 checks: 1 failed, 1 warning` (the doctor's last line)."""
+    fails = sum(c.status == "fail" for c in checks)
+    warns = sum(c.status == "warn" for c in checks)
+    return f"{len(checks)} checks: {fails} failed, {warns} warning{'' if warns == 1 else 's'}"

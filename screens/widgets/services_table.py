@@ -20,11 +20,16 @@ from tui.status.status_view import Cell, ServiceRow, elide_middle, service_rows
 
 COLUMNS = ("service", "state", "latency", "admin key", "detail", "url", "external url")
 WHOLE = 4  # service, state, latency, admin key: never cut
-CHROME = 2 + 2 * len(COLUMNS)  # the border, and the padding of each cell
+CHROME = 2 + 2 * len(COLUMNS)  # the border, and the padding of each cell (and one spare)
 
 
 def _text(value: Cell | str) -> str:
     return value if isinstance(value, str) else value[0]
+
+
+def _shown_url(url: str) -> str:
+    """Without the scheme (the header shows URLs so too); `c` copies the whole URL."""
+    return url.removeprefix("http://").removeprefix("https://")
 
 
 def _cut(value: Cell, width: int) -> Cell:
@@ -49,13 +54,12 @@ class ServicesTable(DataTable[Text]):
         keep = self.cursor_row
         self.clear(columns=True)  # the columns' widths follow the new cells (and a resize)
         rows = service_rows(settings, probes)
-        external = any(r.external_url for r in rows)
-        for label in COLUMNS if external else COLUMNS[:-1]:
-            self.add_column(label, key=label)
         detail_width, local_width, external_width = self.widths(rows)
+        for label in COLUMNS if external_width else COLUMNS[:-1]:
+            self.add_column(label, key=label)
         for row in rows:
-            url, other = row.local_url, row.external_url or ""
-            if matches is not None and not matches(row.name, url, other):
+            url, other = _shown_url(row.local_url), _shown_url(row.external_url or "")
+            if matches is not None and not matches(row.name, row.local_url, other):
                 continue
             cells = [
                 cell(row.name, colors),
@@ -65,26 +69,28 @@ class ServicesTable(DataTable[Text]):
                 cell(_cut(row.detail, detail_width), colors),
                 cell(elide_middle(url, local_width), colors),
             ]
-            if external:
+            if external_width:
                 cells.append(cell(elide_middle(other, external_width), colors))
             self.add_row(*cells, key=row.key)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1), animate=False)
 
     def widths(self, rows: list[ServiceRow]) -> tuple[int, int, int]:
-        """Widths for detail, URL and external URL from what the always-whole verdicts leave."""
+        """Widths for detail, URL and external URL (0: no room, or nothing differs) from what
+        the always-whole verdicts leave."""
         cells = [(r.name, r.state, r.latency, r.admin_key) for r in rows]
         whole = sum(max(len(COLUMNS[i]), *(len(_text(c[i])) for c in cells)) for i in range(WHOLE))
         width = self.size.width or self.app.size.width
-        external = any(r.external_url for r in rows)
-        avail = width - CHROME - whole + (0 if external else 2)
-        longest_url = max(len(r.local_url) for r in rows)
-        detail = min(max(len(_text(r.detail)) for r in rows), max(avail - min(longest_url, 16), 12))
+        avail = width - CHROME - whole
+        local_need = max(len(_shown_url(r.local_url)) for r in rows)
+        external_need = max(len(_shown_url(r.external_url or "")) for r in rows)
+        detail_need = max(len(_text(r.detail)) for r in rows)
+        # The detail is a verdict too: whole when the local URL keeps 16 columns.
+        detail = min(detail_need, max(avail - min(local_need, 16), 12))
         left = max(avail - detail, 12)
-        if not external:
-            return detail, left, 0
-        local = min(longest_url, left // 2)
-        return detail, local, max(left - local, 12)
+        local = min(local_need, left)
+        external = min(external_need, left - local - 2)  # 2: the extra column's padding
+        return detail, local, external if external >= 16 else 0
 
     def on_resize(self, event: events.Resize) -> None:
         if self._last is not None:

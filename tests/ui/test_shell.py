@@ -72,11 +72,13 @@ async def test_help_lists_every_binding_with_remapped_keys() -> None:
     app, _, _ = fake_app(keymap={"pane.logs": "9"})
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        texts = " ".join(" ".join(r) for r in rows(app, "keys"))
-        for spec in ALL_KEYS:
-            assert spec.id in texts
-        assert "9" in [r[0] for r in rows(app, "keys") if r[2] == "pane.logs"]
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        # Grouped by pane, the one we came from first.
+        assert [t for t, _ in help_screen.sections][:2] == ["Status pane", "Everywhere"]
+        shown = [r for _, section in help_screen.sections for r in section]
+        assert sorted(r[2] for r in shown) == sorted(spec.id for spec in ALL_KEYS)
+        assert "9" in [r[0] for r in shown if r[2] == "pane.logs"]
         await pilot.press("escape")
         assert isinstance(app.screen, StatusScreen)
         await pilot.press("2")  # remapped away: no longer switches
@@ -294,3 +296,20 @@ async def test_mouse_selects_a_row_and_confirms_with_a_click() -> None:
         await until(pilot, lambda: docker.ops, what="restart by click")
         assert docker.ops[0][0] == "restart"
         assert second in {c.name for c in docker.containers if c.id == docker.ops[0][1]}
+
+
+async def test_profile_picker_starts_on_the_current_profile() -> None:
+    from textual.widgets import OptionList
+
+    from tui.config.settings_file import Profile
+
+    profiles = {n: Profile(name=n, url=f"http://127.0.0.1:{p}") for n, p in (("a", 1), ("b", 2))}
+    app, _, _ = fake_app(profile="b", profiles={**profiles, "c": Profile(name="c")})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        picker = app.screen
+        assert isinstance(picker, ProfilePickerScreen)
+        options = picker.query_one("#profiles", OptionList)
+        assert options.highlighted == 1  # a, [b], c
+        await pilot.press("enter")  # keeps the current profile: no switch
+        assert app.header_state.profile == "b" and isinstance(app.screen, StatusScreen)

@@ -8,8 +8,10 @@ cause and the fix in the doctor's words.
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
+from rich.console import Console
 from textual.widgets import DataTable, Static
 
 from screens.app import ConsoleApp, make_app
@@ -19,6 +21,7 @@ from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, fixed_clock
 from tui.config import CliOverrides, Settings, load_settings
 from tui.config.secret import Secret
+from tui.doctor.checks import run_checks
 from tui.sandbox.server import SandboxThread
 
 FOREIGN_KEY = "convex-self-hosted|01" + "77" * 40
@@ -52,9 +55,16 @@ def notice_ids(app: ConsoleApp) -> list[str]:
     return [c.id for c in screen.notices] if isinstance(screen, StatusScreen) else []
 
 
+def plain(widget: Static) -> str:
+    """What a Static shows, as text (wide: no wrapping to trip substring checks)."""
+    console = Console(width=400, record=True, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return " ".join(line.strip() for line in console.export_text().splitlines())
+
+
 def shown(app: ConsoleApp) -> str:
     widget = app.screen.query_one("#notices", Static)
-    return str(widget.render()) if widget.display else ""
+    return plain(widget) if widget.display else ""
 
 
 async def test_dead_url_shows_cause_and_fix(tmp_path: Path) -> None:
@@ -105,13 +115,15 @@ async def test_notice_clears_once_fixed_and_modal_shows_the_full_report(
         await until(pilot, lambda: app.header_state.http == "up", SOON, "probe")
         await pilot.pause()
         assert notice_ids(app) == [] and shown(app) == ""
-        screen = DoctorScreen(settings, docker_lister=lambda s: ("ok", "1/1 up: i8-x", ["i8-x"]))
+        screen = DoctorScreen(
+            settings, run=lambda s: run_checks(s, lambda _: ("ok", "1/1 up: i8-x", ["i8-x"]))
+        )
         await app.push_screen(screen)
         await until(pilot, lambda: screen.checks is not None, 10.0, "doctor checks")
         assert screen.checks is not None
         ids = [c.id for c in screen.checks]
         assert "backend.admin_key" in ids and "docker.containers" in ids
-        report = str(screen.query_one("#report", Static).render())
+        report = plain(screen.query_one("#report", Static))
         assert "Admin key accepted" in report and "checks: 0 failed" in report
         await pilot.press("escape")
         assert isinstance(app.screen, StatusScreen)

@@ -28,7 +28,9 @@ def _norm(url: str) -> str:
 def check_env_files(settings: Settings) -> Iterator[Check]:
     found = [ef for ef in settings.env_files if ef.exists]
     if not found:
-        names = ", ".join(ef.path.name for ef in settings.env_files)
+        names = ", ".join(ef.path.name for ef in settings.env_files) or (
+            ".env.convex.local, .env.local, .env"
+        )
         yield Check(
             "env.files",
             "Env files",
