@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from tui.config.model import looks_like_url
 from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 
 if TYPE_CHECKING:
@@ -80,11 +81,16 @@ class ServiceRow:
 
 
 def _http_row(
-    key: str, name: str, probe: HttpProbe | None, url: str, external: str | None
+    key: str,
+    name: str,
+    probe: HttpProbe | None,
+    url: str,
+    external: str | None,
+    missing: str = "not part of this deployment",
 ) -> ServiceRow:
     if not url:  # e.g. the demo: the sandbox has no dashboard
         state: Cell = ("n/a", "muted")
-        detail: Cell = ("not part of this deployment", "muted")
+        detail: Cell = (missing, "muted")
         url = "—"
     elif probe is None:
         state = ("probing…", "muted")
@@ -177,6 +183,7 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
             probes.site if probes else None,
             settings.site_url,
             settings.external_site_url,
+            "not configured" if looks_like_url(settings.url) else "not probed: bad API URL",
         ),
         _http_row(
             "dashboard",
