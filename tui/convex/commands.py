@@ -161,7 +161,7 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
             if as_json:
                 refused = {"status": "refused", "errorMessage": str(exc), "reason": exc.reason}
                 print(json.dumps(refused, ensure_ascii=False), file=out)
-            print(f"refused: {exc}", file=err)
+            print(f"error: {exc}", file=err)
             print("nothing was written: the backend ran no mutation or action", file=err)
             return EXIT_REFUSED
         except FunctionError as exc:
