@@ -25,7 +25,7 @@ def list_compose_containers(settings: Settings) -> tuple[Status, str, list[str]]
         return (
             "warn",
             f"Docker {engine.version} is up, but {NO_CONTAINERS} "
-            f"(by {selector_for(settings).describe()})",
+            f"(by {selector.describe()})",
             [],
         )
     up = sum(c.state == "running" for c in containers)
