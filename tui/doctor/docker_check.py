@@ -24,8 +24,7 @@ def list_compose_containers(settings: Settings) -> tuple[Status, str, list[str]]
     if not names:
         return (
             "warn",
-            f"Docker {engine.version} is up, but {NO_CONTAINERS} "
-            f"(by {selector.describe()})",
+            f"Docker {engine.version} is up, but {NO_CONTAINERS} (by {selector.describe()})",
             [],
         )
     up = sum(c.state == "running" for c in containers)

@@ -50,11 +50,17 @@ def status_main(args: argparse.Namespace, settings: Settings) -> int:
     probes, containers, docker_error = asyncio.run(gather(settings))
     now = datetime.now(UTC)
     data = report(settings, probes, containers, docker_error, now)
+    data["containers_matched_by"] = matched_by(settings, containers)
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))
     else:
         print(render_text(settings, probes, containers, docker_error, now))
     return 0 if data["api_up"] else 1
+
+
+def matched_by(settings: Settings, containers: list[ContainerInfo] | None) -> str:
+    """Which rule chose the containers: compose project, working dir or Convex images."""
+    return selector_for(settings).resolve(c.labels for c in containers or []).describe()
 
 
 def render_text(
@@ -72,7 +78,7 @@ def render_text(
         )
         if row.external_url:
             lines.append(f"  {'':<10} external {row.external_url}")
-    lines += ["", "CONTAINERS"]
+    lines += ["", f"CONTAINERS (matched by {matched_by(settings, containers)})"]
     if containers is None:
         lines.append(f"  {docker_error}")
     elif not containers:
