@@ -142,3 +142,44 @@ async def test_a_saved_key_is_used_at_once(sandbox: SandboxThread, tmp_path: Pat
         rows = app.screen.query_one("#services", DataTable)
         await until(pilot, lambda: "valid" in str(rows.get_row_at(0)[3]), SOON, "key accepted")
         assert notice_ids(app) == [] and shown(app) == ""
+
+
+async def test_profile_switch_runs_the_checks_for_the_new_target(
+    sandbox: SandboxThread, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    env = broken / ".env.convex.local"
+    env.write_text("export = = broken\n")
+    env.chmod(0o600)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.good]\nurl = "{sandbox.url}"\nsite_url = "{sandbox.site_url}"\n'
+        f'[profiles.broken]\nurl = "{sandbox.url}"\nsite_url = "{sandbox.site_url}"\n'
+        f'project_dir = "{broken}"\n'
+    )
+    good = load_settings(
+        CliOverrides(
+            profile="good", admin_key=sandbox.admin_key, project_dir=tmp_path, config_path=config
+        ),
+        environ={},
+    )
+    app = make_app(
+        dataclasses.replace(good, dashboard_url=""),
+        docker=FakeDocker(),
+        clock=fixed_clock,
+        connect_convex=False,
+        settings_loader=lambda name: dataclasses.replace(
+            load_settings(
+                CliOverrides(profile=name, admin_key=sandbox.admin_key, config_path=config),
+                environ={},
+            ),
+            dashboard_url="",
+        ),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.header_state.http == "up", SOON, "probe")
+        assert "env.parse" not in notice_ids(app)
+        app.apply_profile("broken")
+        await until(pilot, lambda: "env.parse" in notice_ids(app), SOON, "notice after switch")
+        assert f"{env}:1: cannot parse line" in shown(app)
