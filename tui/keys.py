@@ -50,6 +50,14 @@ APP_KEYS: tuple[KeySpec, ...] = (
         "Toggle read-only mode (unlocking a protected target asks for its name).",
         show=False,
     ),
+    KeySpec(
+        "app.deploy",
+        "D",
+        "deploy",
+        "Deploy",
+        "Deploy the functions (deploy:functions or npx convex deploy; asks first).",
+        write=True,
+    ),
     KeySpec("app.back", "q", "back_or_quit", "Quit", "Close the dialog, or quit (not in inputs)."),
     KeySpec("app.quit", "ctrl+q", "quit", "Quit", "Quit from anywhere.", show=False, priority=True),
 )
