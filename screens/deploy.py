@@ -160,6 +160,9 @@ class ProcessHost(App[int]):
 
     # ------------------------------------------------------------ dev:backend
 
+    def action_dev_backend(self) -> None:
+        self.toggle_dev()
+
     def toggle_dev(self) -> None:
         if self.board.running(DEV) is not None:
             self.run_worker(self.board.cancel(DEV), group="dev", description="stop dev:backend",

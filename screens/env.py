@@ -44,6 +44,9 @@ class EnvWritten(Message):
     code: str | None = None
 
 
+COMPACT_BELOW = 34  # terminal rows
+
+
 class EnvScreen(PaneScreen):
     CSS_PATH = "../styles/env.tcss"
     BINDINGS = to_bindings(ENV_KEYS)  # type: ignore[assignment]
@@ -55,6 +58,7 @@ class EnvScreen(PaneScreen):
         self.revealed: set[str] = set()
         self.error: str | None = None
         self.checks: list[Check] = []
+        self.lower = "local"  # the lower table shown on a short terminal
 
     # ------------------------------------------------------------ layout
 
@@ -64,10 +68,10 @@ class EnvScreen(PaneScreen):
         yield vars_
         yield Static(id="env-message", classes="-hidden")
         local: DataTable[Text] = DataTable(id="local", cursor_type="row")
-        local.border_title = "Env files"
+        local.border_title = "Env files (l: checks)"
         yield local
-        checks_: DataTable[Text] = DataTable(id="checks", cursor_type="row")
-        checks_.border_title = "Checks: relationships · auth readiness"
+        checks_: DataTable[Text] = DataTable(id="checks", cursor_type="row", classes="-off")
+        checks_.border_title = "Checks: relationships · auth readiness (l: env files)"
         yield checks_
         yield Static(id="check-detail")
 
@@ -85,6 +89,16 @@ class EnvScreen(PaneScreen):
         self.watch(self.app, "deploy_generation", lambda _: self.load(), init=False)
         self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
         self.query_one("#vars", DataTable).focus()
+
+    def on_resize(self) -> None:
+        # Short terminals show one of the lower tables at a time (l switches).
+        self.set_class(self.size.height < COMPACT_BELOW, "-compact")
+
+    def action_lower(self) -> None:
+        self.lower = "checks" if self.lower == "local" else "local"
+        self.query_one("#local").set_class(self.lower != "local", "-off")
+        self.query_one("#checks").set_class(self.lower != "checks", "-off")
+        self.query_one(f"#{self.lower}", DataTable).focus()
 
     def retarget(self) -> None:
         self.deployed, self.schema, self.error = None, None, None
@@ -177,6 +191,8 @@ class EnvScreen(PaneScreen):
         self._show_check()
         plan = apply_plan(settings, deployed) if self.deployed is not None else []
         table_checks.border_subtitle = f"A applies {len(plan)} from the env files" if plan else ""
+        warns = sum(c.status != "ok" for c in self.checks)
+        local.border_subtitle += f" · checks: {warns} to look at" if warns else " · checks ok"
 
     # ------------------------------------------------------------ selection
 

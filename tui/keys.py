@@ -56,6 +56,7 @@ APP_KEYS: tuple[KeySpec, ...] = (
         "deploy",
         "Deploy",
         "Deploy the functions (deploy:functions or npx convex deploy; asks first).",
+        show=False,  # in help and the palette; the Scripts pane shows its state
         write=True,
     ),
     KeySpec("app.back", "q", "back_or_quit", "Quit", "Close the dialog, or quit (not in inputs)."),

@@ -20,6 +20,9 @@ ENV_KEYS: tuple[KeySpec, ...] = (
         "Apply the env files' values the functions read to the deployment (preview first).",
         "env", write=True,
     ),
+    KeySpec("env.lower", "l", "lower", "Files/Checks",
+            "Switch the lower table between the env files and the checks (short terminals).",
+            "env"),
     KeySpec("env.refresh", "f5", "refresh", "Refresh", "Reload the variables and checks.", "env",
             show=False),
 )  # fmt: skip
