@@ -42,7 +42,8 @@ def unavailable(reason: str) -> None:
 def takes_deploys(url: str, key: str) -> bool:
     body = {"version": "1.48.0", "adminKey": key}
     try:
-        response = httpx.post(f"{url}/api/get_config_hashes", json=body, timeout=10)
+        response = httpx.post(f"{url}/api/get_config_hashes", json=body, timeout=10,
+                              headers={"Authorization": f"Convex {key}"})  # fmt: skip
     except httpx.HTTPError:
         return False
     return response.status_code == 200
@@ -113,7 +114,7 @@ async def test_deploy_with_the_key_then_a_failing_one(
         assert "tasks.js:list" in names, names
         summary = app.last_deploy
         assert summary is not None and summary.functions_known
-        assert "tasks.js:list" in summary.functions_added
+        assert "tasks.js:archiveDone" in summary.functions_added, summary
 
         # A module that does not build: the CLI's error, and the old functions stay.
         (workspace / "convex" / "broken.ts").write_text('import "./does-not-exist";\n')
@@ -125,3 +126,32 @@ async def test_deploy_with_the_key_then_a_failing_one(
         assert app.deploy_generation == generation
         after = {f.identifier for f in await app.convex.list_functions()}
         assert after == names
+
+
+async def test_dev_backend_redeploys_after_an_edit(
+    deploy_sandbox: SandboxThread, workspace: Path
+) -> None:
+    app = build(deploy_sandbox, workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, what="client")
+        generation = app.deploy_generation
+        await pilot.press("6", "b")
+        run = await until(pilot, lambda: app.board.running("dev"), what="dev running")
+        await until(pilot, lambda: app.deploy_generation > generation, timeout=DEPLOY_SECONDS,
+                    what="first push: " + "\n".join(run.lines[-5:]))  # fmt: skip
+        (workspace / "convex" / "added.ts").write_text(
+            'import { query } from "./_generated/server";\n'
+            "export const hello = query({ args: {}, handler: async () => 'hi' });\n"
+        )
+        second = app.deploy_generation
+
+        async def has_hello() -> bool:
+            names = {f.identifier for f in await app.convex.list_functions()}
+            return "added.js:hello" in names
+
+        await until(pilot, lambda: app.deploy_generation > second, timeout=DEPLOY_SECONDS,
+                    what="push after the edit: " + "\n".join(run.lines[-5:]))  # fmt: skip
+        assert await has_hello()
+        await pilot.press("b")
+        await until(pilot, lambda: not run.running, what="dev stopped")
+        assert app.header_state.dev == "dev stopped"
