@@ -149,9 +149,9 @@ class ProcessHost(App[int]):
         summary = with_functions(summary, self._functions_before, after)
         self.last_deploy = summary
         took = fmt_seconds(run.elapsed)
-        self.update_header(deploy=f"{summary.text()} ({took})")
+        self.update_header(deploy=summary.text())  # the duration: notification, Scripts pane
         if summary.ok:
-            self.notify(f"{summary.text()} in {took}", title="deploy", markup=False)
+            self.notify(f"{summary.details()}\n({took})", title="deploy", markup=False)
             self.deployed()
         else:
             status = "" if run.exit_status is None else f" (exit {run.exit_status})"

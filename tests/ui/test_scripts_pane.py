@@ -108,7 +108,7 @@ async def test_deploy_key_from_any_pane(tmp_path: Path) -> None:
         await until(pilot, lambda: app.deploy_generation > generation, what="deployed()")
         assert run.exit_status == 0
         assert "deployed" in app.header_state.deploy
-        assert "indexes +1 -0" in app.header_state.deploy
+        assert "deployed +1 idx" in app.header_state.deploy
         await pilot.press("6")
         await pilot.pause()
         await select(pilot, "deploy:functions")

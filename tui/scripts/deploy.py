@@ -25,11 +25,34 @@ class DeploySummary:
     def text(self) -> str:
         if not self.ok:
             return f"deploy failed: {self.error}" if self.error else "deploy failed"
-        parts = ["deployed"]
-        if self.functions_known:
-            parts.append(f"functions +{len(self.functions_added)} -{len(self.functions_removed)}")
-        parts.append(f"indexes +{len(self.added_indexes)} -{len(self.removed_indexes)}")
-        return " · ".join(parts)
+        # Short (it sits in the header line): only the counts that are not zero.
+        counts = [
+            f"{sign}{len(items)} {what}"
+            for sign, items, what in (
+                ("+", self.functions_added, "fn"),
+                ("-", self.functions_removed, "fn"),
+                ("+", self.added_indexes, "idx"),
+                ("-", self.removed_indexes, "idx"),
+            )
+            if items
+        ]
+        if counts:
+            return "deployed " + " ".join(counts)
+        return "deployed, no changes" if self.functions_known else "deployed"
+
+    def details(self) -> str:
+        """The long form, for the notification: which functions and indexes."""
+        lines = [self.text()]
+        for label, items in (
+            ("functions added", self.functions_added),
+            ("functions removed", self.functions_removed),
+            ("indexes added", self.added_indexes),
+            ("indexes removed", self.removed_indexes),
+        ):
+            if items:
+                shown = ", ".join(items[:6]) + (f" … (+{len(items) - 6})" if len(items) > 6 else "")
+                lines.append(f"{label}: {shown}")
+        return "\n".join(lines)
 
 
 def parse_output(lines: Iterable[str], ok: bool) -> DeploySummary:

@@ -1,0 +1,81 @@
+"""The Scripts pane and `D` end to end in tmux: the demo console opened in a workspace of
+small scripts; a script runs with its output and exit status, D deploys (the workspace's
+deploy:functions), dev:backend runs in the background, and quitting leaves no child behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import Tmux, tmux_path
+from tests.scripts.workspaces import SCRIPTS, make_workspace
+
+pytestmark = pytest.mark.tmux
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if tmux_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
+        pytest.skip("tmux not installed (apt-get install tmux)")
+    t = Tmux(120, 40)
+    yield t
+    t.kill()
+
+
+def processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm runs the scripts")
+def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:
+    marker = f"tick-{uuid.uuid4().hex[:8]}"
+    scripts = dict(SCRIPTS, **{"dev:backend": f"while true; do echo {marker}; sleep 0.2; done"})
+    ws = make_workspace(tmp_path / "ws", "npm", scripts)
+    env = {"CONVEX_TUI_DATA_DIR": str(tmp_path / "data")}
+    tmux.start(["env", f"--chdir={ws}", sys.executable, "-m", "screens", "demo"], env=env)
+    tmux.wait_for(lambda s: "http up" in s, what="console up")
+    tmux.keys("6")
+    tmux.wait_for(lambda s: "deploy:functions" in s and "npm (package-lock.json)" in s,
+                  what="scripts listed")  # fmt: skip
+    for _ in range(4):  # deploy:functions, dev:backend, convex:status, lint → test
+        tmux.keys("Down")
+    tmux.wait_for(lambda s: "$ npm run test" in s, what="command line of the selection")
+    tmux.keys("Enter")
+    screen, _ = tmux.wait_for(lambda s: "exit 0 ·" in s and "tested" in s, what="script output")
+    assert "test · started" in screen
+
+    tmux.keys("D")
+    tmux.wait_for(lambda s: "Runs: npm run deploy:functions" in s, what="deploy confirmation")
+    tmux.keys("y")
+    screen, _ = tmux.wait_for(lambda s: "deployed" in s.splitlines()[0], what="deploy summary")
+    assert "deployed +1 idx" in screen.splitlines()[0]
+
+    tmux.keys("b")
+    tmux.wait_for(lambda s: "dev running" in s and marker in s, what="dev:backend output")
+    assert processes_with(marker), "dev:backend is running"
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=20)
+    assert not processes_with(marker), "a child outlived the console"
+    history = list((tmp_path / "data" / "history").glob("*.jsonl"))
+    entries = [json.loads(line) for line in history[0].read_text().splitlines()]
+    assert {e["script"] for e in entries} >= {"test", "deploy", "dev"}
