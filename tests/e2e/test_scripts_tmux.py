@@ -5,30 +5,18 @@ deploy:functions), dev:backend runs in the background, and quitting leaves no ch
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux import Tmux, tmux_path
+from tests.e2e.test_demo_tmux import tmux  # noqa: F401 - the one tmux fixture
+from tests.e2e.tmux import Tmux
 from tests.scripts.workspaces import SCRIPTS, make_workspace
 
 pytestmark = pytest.mark.tmux
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    if tmux_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    t = Tmux(120, 40)
-    yield t
-    t.kill()
 
 
 def processes_with(marker: str) -> list[int]:
@@ -47,7 +35,7 @@ def processes_with(marker: str) -> list[int]:
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm runs the scripts")
-def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:
+def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
     marker = f"tick-{uuid.uuid4().hex[:8]}"
     scripts = dict(SCRIPTS, **{"dev:backend": f"while true; do echo {marker}; sleep 0.2; done"})
     ws = make_workspace(tmp_path / "ws", "npm", scripts)
