@@ -8,6 +8,7 @@ so they go on while panes change, and end when the console quits.
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -120,6 +121,9 @@ class ScriptsScreen(PaneScreen):
             where += " (no lockfile)"
         else:
             where += " · no package.json"
+        program = (ws.deploy.argv or ("npx",))[0]
+        if shutil.which(program) is None:
+            where += f" · {program} not found on PATH"
         table.border_subtitle = where
         if ws.problem:
             self.notify(ws.problem, severity="warning", markup=False)
@@ -265,9 +269,8 @@ class ScriptsScreen(PaneScreen):
 
     def action_dev(self) -> None:
         self.procs.toggle_dev()
-        if self._workspace is not None:
-            self._show(DEV, self._workspace.dev.command_line)
-            self._refresh_states()
+        self.open_target(PaneTarget("script", DEV))  # select its row: its command and output
+        self._refresh_states()
 
     def action_dev_restart(self) -> None:
         self.run_worker(self.procs.restart_dev(), group="dev", description="restart dev:backend",

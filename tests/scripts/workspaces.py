@@ -29,6 +29,8 @@ def make_workspace(root: Path, manager: str = "npm", scripts: dict[str, str] | N
     root.mkdir(parents=True, exist_ok=True)
     data = {"name": "ws", "private": True, "scripts": scripts if scripts is not None else SCRIPTS}
     (root / "package.json").write_text(json.dumps(data, indent=2))
+    for lockfile in (*LOCKFILE_OF.values(), "bun.lockb"):  # a reused directory: no stale ones
+        (root / lockfile).unlink(missing_ok=True)
     if manager in LOCKFILE_OF:
         (root / LOCKFILE_OF[manager]).write_text("")
     return root

@@ -105,7 +105,7 @@ def test_scripts_pane(
     snap_compare: Any, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("CONVEX_TUI_DATA_DIR", str(tmp_path / "data"))
-    project = make_workspace(SNAP_ROOT / "scripts-project", "pnpm")
+    project = make_workspace(SNAP_ROOT / "scripts-project", "npm")
 
     async def run_before(pilot: Any) -> None:
         app = pilot.app
@@ -114,7 +114,7 @@ def test_scripts_pane(
         table = app.screen.query_one("#scripts")
         table.move_cursor(row=table.get_row_index("typecheck"))
         await pilot.pause()
-        # pnpm is not installed here: run the script's body as the runner would.
+        # Pinned output and exit status: the body as the runner would run it.
         script = app.workspace().get("typecheck")
         run = app.new_run(dataclasses.replace(script, argv=("sh", "-c", "echo checking; exit 3")))
         app.board.start("typecheck", run)

@@ -133,6 +133,7 @@ class ProcessRun:
             )
         except OSError as exc:
             self.error = f"cannot start {self.argv[0]}: {exc.strerror or exc}"
+            self._add(f"✘ {self.error}".encode())
             self._finish(RunState.FAILED, None)
             return self.state
         self.pid = self._proc.pid
