@@ -24,8 +24,8 @@ PANES: tuple[tuple[str, str, str], ...] = (
     ("logs", "Logs", "live function logs and container logs, filterable"),
     ("functions", "Functions", "browse and run queries, mutations and actions"),
     ("data", "Data", "browse tables and documents"),
-    ("env", "Env", "deployment environment variables"),
-    ("scripts", "Scripts", "saved invocations and scripts"),
+    ("env", "Env", "deployment environment variables, env files, auth readiness"),
+    ("scripts", "Scripts", "package.json scripts, deploys, dev:backend"),
 )
 
 APP_KEYS: tuple[KeySpec, ...] = (
@@ -55,7 +55,7 @@ APP_KEYS: tuple[KeySpec, ...] = (
         "D",
         "deploy",
         "Deploy",
-        "Deploy the functions (deploy:functions or npx convex deploy; asks first).",
+        "Deploy the functions with deploy:functions (asks first).",
         show=False,  # in help and the palette; the Scripts pane shows its state
         write=True,
     ),

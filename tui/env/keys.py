@@ -17,7 +17,7 @@ ENV_KEYS: tuple[KeySpec, ...] = (
     ),
     KeySpec(
         "env.apply", "A", "apply_local", "Apply files",
-        "Apply the env files' values the functions read to the deployment (preview first).",
+        "Apply the env files' values the functions read (preview first).",
         "env", write=True,
     ),
     KeySpec("env.lower", "l", "lower", "Files/Checks",
