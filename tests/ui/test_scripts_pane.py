@@ -140,3 +140,25 @@ async def test_quitting_ends_every_child(tmp_path: Path) -> None:
     from tests.scripts.test_runner import group_alive
 
     assert pid is not None and not group_alive(pid)
+
+
+async def test_protected_target_deploys_only_after_unlock_and_typed_name(tmp_path: Path) -> None:
+    app = build(make_workspace(tmp_path / "ws"), protected=True, profile="prod")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("D")
+        await pilot.pause()
+        assert not app.board.runs, "a protected target is read-only until unlocked"
+        assert [r.kind.value for r in app.context.guard.refused] == ["deploy"]
+        app.read_only = False  # what ctrl+e does once the name was typed
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        await pilot.press(*"stage", "enter")  # the wrong name: nothing starts
+        await pilot.pause()
+        assert not app.board.runs
+        typed = app.screen.query_one("#typed")
+        typed.value = ""
+        await pilot.press(*"prod", "enter")
+        run = await until(pilot, lambda: app.board.runs.get(DEPLOY), what="deploy started")
+        await until(pilot, lambda: not run.running, what="deploy finished")
+        assert run.exit_status == 0
