@@ -55,3 +55,32 @@ def test_output_lines_are_safe(chunks: list[bytes]) -> None:
         assert KEY not in line
         assert not _NON_SGR.search(line)
         assert not any(c in line for c in "\r\x07\x9b\x00")
+
+
+_PIECES = st.sampled_from(
+    [
+        "\x1b[31m",
+        "\x1b[0m",
+        "\x1b]0;t\x07",
+        "\x1b[2J",
+        "\t",
+        "\u202e",
+        "\x9b1m",
+        "\u2028",
+        "é",
+        "a",
+        " ",
+        "\x07",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=12))
+def test_fast_path_is_the_sanitizer(pieces: list[str]) -> None:
+    """The runner's shortcut gives exactly what `clean(keep_sgr=True)` gives."""
+    from tui.safety.text import clean
+
+    line = "".join(pieces).replace("\n", "").replace("\r", "")
+    run = make_run("t", ("true",), "/", "http://x", None)
+    run._add(line.encode())
+    assert run.lines == [clean(line, keep_sgr=True)]

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import enum
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from tui.config.secret import Secret
 from tui.safety.text import clean, scrub_secret
 
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")  # what clean(keep_sgr=True) keeps
 GRACE_SECONDS = 3.0
 DRAIN_SECONDS = 0.5  # after the leader exits: how long a straggler may hold the pipe open
 MAX_LINES = 5000  # kept per run (the pane shows them; history keeps the last few)
@@ -108,7 +110,11 @@ class ProcessRun:
         for line in text.split("\n"):
             # A progress line redraws itself with \r: keep what the terminal would show last.
             line = line.rstrip("\r").rsplit("\r", 1)[-1]
-            line = clean(scrub_secret(line, self.secret), keep_sgr=True)
+            line = scrub_secret(line, self.secret)
+            # Fast path (C speed): with its colours taken out, a line that is all printable
+            # characters holds no control or format character at all: `clean` would keep it.
+            if not _SGR.sub("", line).isprintable():
+                line = clean(line, keep_sgr=True)
             out.append(line)
         self.lines.extend(out)
         if len(self.lines) > MAX_LINES:
