@@ -67,3 +67,41 @@ def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:
     history = list((tmp_path / "data" / "history").glob("*.jsonl"))
     entries = [json.loads(line) for line in history[0].read_text().splitlines()]
     assert {e["script"] for e in entries} >= {"test", "deploy", "dev"}
+
+
+def test_deploy_with_the_real_cli_by_key(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    """The console in a copy of the example workspace (its .env.convex.local points at a
+    sandbox): D deploys with the real CLI and the header says what changed."""
+    from tests.ui.test_deploy_real_cli import EXAMPLE, takes_deploys, unavailable
+    from tui.sandbox.server import SandboxThread
+
+    modules = EXAMPLE / "node_modules"
+    if shutil.which("node") is None or not (modules / ".bin" / "convex").exists():
+        unavailable(f"{modules} is missing: run `(cd tests/workspace && npm ci)`")
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE / "convex", ws / "convex", ignore=shutil.ignore_patterns("_generated"))
+    package = json.loads((EXAMPLE / "package.json").read_text())
+    package["scripts"] = {"deploy:functions": "convex deploy --yes"}
+    (ws / "package.json").write_text(json.dumps(package))
+    (ws / "node_modules").symlink_to(modules)
+    with SandboxThread(data_dir=tmp_path / "sandbox", seed="empty") as sandbox:
+        if not takes_deploys(sandbox.url, sandbox.admin_key):
+            unavailable("this sandbox does not take deploys (/api/get_config_hashes)")
+        env_file = ws / ".env.convex.local"
+        env_file.write_text(f"CONVEX_SELF_HOSTED_URL={sandbox.url}\n"
+                            f"CONVEX_SELF_HOSTED_ADMIN_KEY={sandbox.admin_key}\n")  # fmt: skip
+        env_file.chmod(0o600)
+        env = {"CONVEX_TUI_DATA_DIR": str(tmp_path / "data"), "CI": "1"}
+        tmux.start(["env", f"--chdir={ws}", sys.executable, "-m", "screens"], env=env)
+        tmux.wait_for(lambda s: "ws connected" in s, what="console connected")
+        tmux.keys("D")
+        tmux.wait_for(lambda s: "Runs: npm run deploy:functions" in s, what="confirmation")
+        tmux.keys("y")
+        screen, _ = tmux.wait_for(lambda s: "deployed +" in s.splitlines()[0], timeout=120,
+                                  what="deploy summary in the header")  # fmt: skip
+        assert "fn" in screen.splitlines()[0]
+        assert sandbox.admin_key not in screen
+        tmux.keys("6")
+        tmux.wait_for(lambda s: "Deployed Convex functions" in s, what="the CLI's output")
+        tmux.keys("q")
+        tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=20)
