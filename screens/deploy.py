@@ -15,7 +15,7 @@ from textual.timer import Timer
 
 from screens.pane import PaneTarget
 from tui.safety.guard import WriteKind, WriteRefused, WriteRequest
-from tui.scripts.board import DEPLOY, DEV, RunBoard
+from tui.scripts.board import DEPLOY, DEV, RunBoard, guard_exit
 from tui.scripts.deploy import DeploySummary, parse_output, with_functions
 from tui.scripts.runner import ProcessRun, RunState, fmt_seconds, make_run
 from tui.scripts.workspace import Script, Workspace, read_workspace
@@ -50,6 +50,7 @@ class ProcessHost(App[int]):
         root = Path(self.context.settings.project_dir)
         if root not in boards:
             board = RunBoard(root)
+            guard_exit(board)  # a closed terminal or SIGTERM ends the children too
             board.finished.append(self._run_finished)
             board.on_change(self._run_changed)
             boards[root] = board

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -105,3 +106,22 @@ def test_deploy_with_the_real_cli_by_key(tmux: Tmux, tmp_path: Path) -> None:  #
         tmux.wait_for(lambda s: "Deployed Convex functions" in s, what="the CLI's output")
         tmux.keys("q")
         tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm runs the scripts")
+def test_closing_the_terminal_ends_the_children(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    marker = f"tick-{uuid.uuid4().hex[:8]}"
+    # Quiet after its first line (a server waiting for requests): SIGPIPE would not end it.
+    scripts = {"dev:backend": f"echo {marker}; while true; do sleep 0.2; done # {marker}"}
+    ws = make_workspace(tmp_path / "ws", "npm", scripts)
+    env = {"CONVEX_TUI_DATA_DIR": str(tmp_path / "data")}
+    tmux.start(["env", f"--chdir={ws}", sys.executable, "-m", "screens", "demo"], env=env)
+    tmux.wait_for(lambda s: "http up" in s, what="console up")
+    tmux.keys("6", "b")
+    tmux.wait_for(lambda s: marker in s, what="dev:backend output")
+    assert processes_with(marker)
+    tmux.kill()  # the terminal goes away: SIGHUP to the console
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not processes_with(marker), "a child outlived the closed terminal"

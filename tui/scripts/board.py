@@ -91,3 +91,42 @@ class RunBoard:
     def kill_now(self) -> None:
         for run in self.any_running:
             run.kill_now()
+
+
+_ALL_BOARDS: list[RunBoard] = []
+_installed = False
+
+
+def _kill_everything() -> None:
+    for board in list(_ALL_BOARDS):
+        board.kill_now()
+
+
+def guard_exit(board: RunBoard) -> None:
+    """Children live in their own sessions, so a closed terminal (SIGHUP) or a SIGTERM to the
+    console would not reach them: end them first, then let the signal do what it did before."""
+    global _installed
+    _ALL_BOARDS.append(board)
+    if _installed:
+        return
+    _installed = True
+    import atexit
+    import os
+    import signal
+
+    atexit.register(_kill_everything)
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+
+        def handler(signum: int, frame: object, previous: object = previous) -> None:
+            _kill_everything()
+            if callable(previous):
+                previous(signum, frame)
+                return
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+        try:
+            signal.signal(sig, handler)
+        except ValueError:  # not the main thread: atexit still covers a normal exit
+            pass
