@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, RichLog
+from textual.widgets import DataTable, Input, RichLog
 
 from screens.app import ConsoleApp, make_app
 from screens.scripts import ScriptsScreen
@@ -156,7 +156,7 @@ async def test_protected_target_deploys_only_after_unlock_and_typed_name(tmp_pat
         await pilot.press(*"stage", "enter")  # the wrong name: nothing starts
         await pilot.pause()
         assert not app.board.runs
-        typed = app.screen.query_one("#typed")
+        typed = app.screen.query_one("#typed", Input)
         typed.value = ""
         await pilot.press(*"prod", "enter")
         run = await until(pilot, lambda: app.board.runs.get(DEPLOY), what="deploy started")
