@@ -23,6 +23,7 @@ from screens.pane import PaneScreen, PaneTarget
 from screens.widgets.cells import cell, tone_colors
 from tui.safety.guard import WriteKind
 from tui.scripts.board import DEPLOY, DEV
+from tui.scripts.history import HistoryEntry
 from tui.scripts.keys import SCRIPTS_KEYS
 from tui.scripts.runner import ProcessRun, fmt_seconds
 from tui.scripts.view import state_cell, status_line
@@ -45,6 +46,7 @@ class ScriptsScreen(PaneScreen):
         self._shown: str | None = None  # slot whose output the log shows
         self._tick: Timer | None = None
         self._unsubscribe: list[object] = []
+        self._history: list[HistoryEntry] = []
 
     @property
     def procs(self) -> ProcessHost:
@@ -291,7 +293,8 @@ class ScriptsScreen(PaneScreen):
             return
         history.clear()
         colors = tone_colors(self.app.get_css_variables())
-        for entry in reversed(self.procs.board.history()):
+        self._history = list(reversed(self.procs.board.history()))
+        for entry in self._history:
             started = datetime.fromtimestamp(entry.started_at).strftime("%m-%d %H:%M:%S")
             tone = (
                 "ok"
@@ -305,6 +308,27 @@ class ScriptsScreen(PaneScreen):
                 cell(fmt_seconds(entry.duration), colors), cell((status, tone), colors),  # type: ignore[arg-type]
                 cell(Text.from_ansi(last).plain, colors),
             )  # fmt: skip
-        history.border_subtitle = f"{history.row_count} runs · h: back to output"
+        history.border_subtitle = f"{history.row_count} runs · enter: its last lines · h: output"
         history.remove_class("-hidden")
         log.add_class("-hidden")
+        history.focus()
+
+    @on(DataTable.RowSelected, "#history")
+    def _history_selected(self, event: DataTable.RowSelected) -> None:
+        """A past run: its last lines and facts in the output area."""
+        row = event.cursor_row
+        if not 0 <= row < len(self._history):
+            return
+        entry = self._history[row]
+        self.action_history()  # back to the output area
+        self._shown = None  # not a live slot: the board's updates leave it alone
+        log = self.query_one("#output", RichLog)
+        log.clear()
+        log.border_title = f"History · {entry.command}"
+        for line in entry.last_lines:
+            log.write(Text.from_ansi(line))
+        started = datetime.fromtimestamp(entry.started_at).strftime("%Y-%m-%d %H:%M:%S")
+        status = entry.state if entry.exit_status is None else f"exit {entry.exit_status}"
+        log.border_subtitle = (
+            f"{entry.script} · {started} · {status} · {fmt_seconds(entry.duration)}"
+        )

@@ -81,6 +81,11 @@ async def test_run_script_streams_and_reports_exit(tmp_path: Path) -> None:
         await pilot.press("h")
         history = screen.query_one("#history", DataTable)
         assert history.row_count == 2
+        history.move_cursor(row=1)  # the older run: colours
+        await pilot.press("enter")
+        await pilot.pause()
+        assert log_text(app).splitlines()[-2:] == ["red", "plain"]
+        assert "colours · " in str(screen.query_one("#output").border_subtitle)
 
 
 async def test_dev_backend_runs_until_cancelled(tmp_path: Path) -> None:
