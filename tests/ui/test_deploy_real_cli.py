@@ -1,6 +1,7 @@
 """`D` with the real Convex CLI (convex@1.48 from tests/workspace/node_modules) against the
-sandbox: the example workspace deploys, its functions appear; a broken module fails with the
-CLI's error and leaves the previous functions in place.
+sandbox: the example workspace deploys, its functions appear; a module that does not build and
+a schema the existing documents violate fail with the CLI's error and leave the previous
+functions in place.
 
 Runs when the sandbox takes deploys (`/api/get_config_hashes`, `/api/deploy2/*`); outside CI
 it skips loudly otherwise, and under CI it fails: CI must exercise real deploys.
@@ -126,6 +127,20 @@ async def test_deploy_with_the_key_then_a_failing_one(
         assert app.deploy_generation == generation
         after = {f.identifier for f in await app.convex.list_functions()}
         assert after == names
+
+        # A schema the existing documents violate: the push fails, the old app still runs.
+        (workspace / "convex" / "broken.ts").unlink()
+        await app.convex.mutation("tasks:create", {"text": "old"})
+        schema = workspace / "convex" / "schema.ts"
+        schema.write_text(schema.read_text().replace(
+            "priority: v.number(),", "priority: v.number(),\n    owner: v.string(),"))  # fmt: skip
+        run, generation = await deploy(pilot)
+        output = "\n".join(run.lines)
+        assert run.exit_status not in (0, None), output
+        assert "does not match the schema" in output, output
+        assert "failed" in app.header_state.deploy and app.deploy_generation == generation
+        listed = await app.convex.query("tasks:list", {})
+        assert [t["text"] for t in listed.value] == ["old"]
 
 
 async def test_dev_backend_redeploys_after_an_edit(
