@@ -59,7 +59,7 @@ class ScriptsScreen(PaneScreen):
         table.border_title = "Scripts"
         yield table
         yield Static(id="command")
-        log = RichLog(id="output", wrap=False, markup=False, highlight=False, max_lines=5000)
+        log = RichLog(id="output", wrap=True, markup=False, highlight=False, max_lines=5000)
         log.border_title = "Output"
         yield log
         history: DataTable[Text] = DataTable(id="history", cursor_type="row", classes="-hidden")
