@@ -9,7 +9,7 @@ built-in) are shown as they come.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -26,8 +26,11 @@ from tui.env.keys import ENV_KEYS
 from tui.env.local import apply_plan
 from tui.env.model import EnvChange, as_request, plan_text
 from tui.env.view import check_cells, checks, deployment_rows, local_rows
-from tui.safety.guard import WriteKind, WriteRequest
+from tui.safety.guard import WriteKind
 from tui.safety.text import clean
+
+if TYPE_CHECKING:
+    from screens.deploy import ProcessHost
 
 
 @dataclass
@@ -233,14 +236,9 @@ class EnvScreen(PaneScreen):
     # ------------------------------------------------------------ writes
 
     def _may_write(self, what: str, command: str = "") -> bool:
-        guard = self.host.context.guard
-        request = WriteRequest(WriteKind.ENV_CHANGE, what, command)
-        if guard.allows(request):
-            return True
-        guard.refused.append(request)
-        self.notify(f"{what}: refused — {guard.why_refused(request)}", title="read-only",
-                    severity="warning", markup=False)  # fmt: skip
-        return False
+        """The one guard, asked the App's way (a refusal is recorded and told)."""
+        host = cast("ProcessHost", self.app)
+        return host.write_allowed(WriteKind.ENV_CHANGE, what, command)
 
     def action_add(self) -> None:
         if self._may_write("add env variable"):

@@ -250,3 +250,34 @@ async def test_local_side_diff_and_apply(sandbox: SandboxThread, tmp_path: Path)
         await until(pilot, lambda: (screen.deployed or {}).get("ENABLE_RAG") == "true")
         assert deployment_env(sandbox)["JWT_ISSUER"] == "http://127.0.0.1:3211"
     set_env(sandbox, ENABLE_RAG=None, JWT_ISSUER=None, CONVEX_SITE_ORIGIN=None)
+
+
+async def test_multi_line_value_pasted_whole(sandbox: SandboxThread) -> None:
+    """A PEM pasted into the value is kept whole (a one-line input keeps only its first line)."""
+    from textual import events
+
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----"
+    app = build(sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_env(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, EnvEditScreen), what="dialog")
+        dialog = app.screen
+        assert isinstance(dialog, EnvEditScreen)
+        dialog.query_one("#name", Input).value = "UI_PEM_TEST"
+        value = dialog.query_one("#value", Input)
+        value.focus()
+        value.post_message(events.Paste(pem))
+        await until(pilot, lambda: dialog.multiline, what="multi-line editor")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: (screen.deployed or {}).get("UI_PEM_TEST") == pem)
+        # Editing it again opens the multi-line editor with the whole value.
+        await select(pilot, "UI_PEM_TEST")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EnvEditScreen), what="edit dialog")
+        edit = app.screen
+        assert isinstance(edit, EnvEditScreen) and edit.multiline
+        await pilot.press("escape")
+    set_env(sandbox, UI_PEM_TEST=None)
