@@ -21,9 +21,10 @@ from screens.bindings import to_bindings
 from screens.confirm import ConfirmScreen
 from screens.pane import PaneScreen
 from screens.widgets.cells import cell, tone_colors
+from tui.config.model import ADMIN_KEY_VARS
 from tui.doctor.checks import Check
 from tui.env.keys import ENV_KEYS
-from tui.env.local import apply_plan
+from tui.env.local import apply_plan, local_variables
 from tui.env.model import EnvChange, as_request, plan_text
 from tui.env.view import check_cells, checks, deployment_rows, local_rows
 from tui.safety.guard import WriteKind
@@ -245,6 +246,10 @@ class EnvScreen(PaneScreen):
             self._edit_dialog("", "")
 
     def action_edit(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.id == "local":
+            self._edit_from_file()
+            return
         name = self._selected("#vars")
         if name is None or self.deployed is None:
             self.action_add()
@@ -253,8 +258,23 @@ class EnvScreen(PaneScreen):
             self._edit_dialog(name, self.deployed.get(name, ""))
 
     @on(DataTable.RowSelected, "#vars")
+    @on(DataTable.RowSelected, "#local")
     def _row_selected(self) -> None:
         self.action_edit()
+
+    def _edit_from_file(self) -> None:
+        """An env-file row: offer its value for the deployment (edited before it is sent)."""
+        key = self._selected("#local")
+        if key is None or self.deployed is None:
+            return
+        name = key.removeprefix("local:")
+        if name in ADMIN_KEY_VARS:
+            self.notify("The admin key is not a deployment variable.", markup=False)
+            return
+        found = next((v for v in local_variables(self.host.context.settings) if v.name == name),
+                     None)  # fmt: skip
+        if found is not None and self._may_write(f"set env {name} from {found.where}"):
+            self._edit_dialog(name, found.value, editing=name in self.deployed)
 
     def _edit_dialog(
         self, name: str, value: str, error: str = "", *, editing: bool | None = None

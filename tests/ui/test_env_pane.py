@@ -281,3 +281,30 @@ async def test_multi_line_value_pasted_whole(sandbox: SandboxThread) -> None:
         assert isinstance(edit, EnvEditScreen) and edit.multiline
         await pilot.press("escape")
     set_env(sandbox, UI_PEM_TEST=None)
+
+
+async def test_env_file_row_offers_its_value(sandbox: SandboxThread, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".env.convex.local").write_text(
+        f"CONVEX_SELF_HOSTED_ADMIN_KEY={sandbox.admin_key}\nUI_FROM_FILE=from-the-file\n"
+    )
+    app = build(sandbox, project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_env(pilot)
+        local = screen.query_one("#local", DataTable)
+        local.focus()
+        local.move_cursor(row=local.get_row_index("local:CONVEX_SELF_HOSTED_ADMIN_KEY"))
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EnvScreen), "the admin key is never offered"
+        local.move_cursor(row=local.get_row_index("local:UI_FROM_FILE"))
+        await pilot.press("e")
+        dialog = await until(pilot, lambda: isinstance(app.screen, EnvEditScreen) and app.screen)
+        assert dialog.query_one("#value", Input).value == "from-the-file"
+        assert dialog.query_one("#name", Input).value == "UI_FROM_FILE"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: (screen.deployed or {}).get("UI_FROM_FILE") == "from-the-file")
+    set_env(sandbox, UI_FROM_FILE=None)
