@@ -20,6 +20,14 @@ from tests.scripts.workspaces import SCRIPTS, make_workspace
 pytestmark = pytest.mark.tmux
 
 
+def wait_for_process(marker: str, timeout: float = 10.0) -> None:
+    """npm echoes the script's body before starting it: the marker shows before the process."""
+    deadline = time.monotonic() + timeout
+    while not processes_with(marker):
+        assert time.monotonic() < deadline, f"no process running {marker}"
+        time.sleep(0.05)
+
+
 def processes_with(marker: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -61,7 +69,7 @@ def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:
 
     tmux.keys("b")
     tmux.wait_for(lambda s: "dev running" in s and marker in s, what="dev:backend output")
-    assert processes_with(marker), "dev:backend is running"
+    wait_for_process(marker)
     tmux.keys("q")
     tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=20)
     assert not processes_with(marker), "a child outlived the console"
@@ -119,7 +127,7 @@ def test_closing_the_terminal_ends_the_children(tmux: Tmux, tmp_path: Path) -> N
     tmux.wait_for(lambda s: "http up" in s, what="console up")
     tmux.keys("6", "b")
     tmux.wait_for(lambda s: marker in s, what="dev:backend output")
-    assert processes_with(marker)
+    wait_for_process(marker)
     tmux.kill()  # the terminal goes away: SIGHUP to the console
     deadline = time.monotonic() + 10
     while processes_with(marker) and time.monotonic() < deadline:

@@ -78,6 +78,8 @@ async def test_run_script_streams_and_reports_exit(tmp_path: Path) -> None:
         await until(pilot, lambda: not failed.running, what="typecheck finished")
         assert failed.exit_status == 3
         await until(pilot, lambda: "exit 3" in str(screen.query_one("#output").border_subtitle))
+        # The history file is written in a thread once each run ends.
+        await until(pilot, lambda: len(app.board.history()) == 2, what="history written")
         await pilot.press("h")
         history = screen.query_one("#history", DataTable)
         assert history.row_count == 2
