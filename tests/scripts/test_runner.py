@@ -175,3 +175,55 @@ async def test_history_roundtrip(tmp_path: Path) -> None:
     assert entry.command == run.command_line
     path.write_text(path.read_text() + "garbage\n")
     assert len(history.load(tmp_path, base)) == 1
+
+
+SPAWN = "sh -c 'trap \"\" INT; echo $$ > child.pid; while true; do sleep 0.1; done' & echo spawned; wait"
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm runs the scripts")
+@pytest.mark.parametrize("manager", ["npm", "pnpm", "yarn", "bun"])
+async def test_every_lockfile_kind_runs_streams_and_cancels(
+    tmp_path: Path, manager: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line the pane shows is what runs. pnpm, yarn and bun are not installed on
+    the test machine: a stand-in on PATH hands `<pm> run X` to npm, which runs X the same way."""
+    from tests.scripts.workspaces import SCRIPTS
+
+    if shutil.which(manager) is None:
+        shims = tmp_path / "bin"
+        shims.mkdir()
+        shim = shims / manager
+        shim.write_text('#!/bin/sh\n[ "$1" = run ] || exit 64\nexec npm "$@"\n')
+        shim.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{shims}:{os.environ['PATH']}")
+    scripts = dict(SCRIPTS, spawn=SPAWN, env='echo "url=$CONVEX_SELF_HOSTED_URL"')
+    ws = read_workspace(make_workspace(tmp_path / "ws", manager, scripts))
+    assert ws.package_manager == manager
+
+    def run_of(name: str, grace: float = 1.0) -> ProcessRun:
+        script = ws.get(name)
+        assert script is not None and script.argv == (manager, "run", name)
+        return make_run(name, script.argv, str(ws.root), URL, Secret(KEY), grace=grace)
+
+    colours = run_of("colours")
+    assert await colours.run() is RunState.DONE
+    assert colours.lines[-2:] == ["\x1b[31mred\x1b[0m", "plain"]
+    failing = run_of("typecheck")
+    assert await failing.run() is RunState.FAILED and failing.exit_status == 3
+    env = run_of("env")
+    await env.run()
+    assert f"url={URL}" in env.lines
+
+    spawner = run_of("spawn", grace=0.5)
+    task = asyncio.ensure_future(spawner.run())
+    pidfile = ws.root / "child.pid"
+    for _ in range(500):
+        if pidfile.exists() and pidfile.read_text().strip() and "spawned" in spawner.lines:
+            break
+        await asyncio.sleep(0.02)
+    child = int(pidfile.read_text())
+    assert alive(child)
+    await spawner.cancel()
+    assert await task is RunState.CANCELLED
+    assert spawner.pid is not None and not group_alive(spawner.pid)
+    assert not alive(child)
