@@ -163,7 +163,8 @@ class EnvScreen(PaneScreen):
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         if self.error:
-            self._message(f"Cannot list the deployment's variables: {self.error}", "error")
+            self._message(f"Cannot list the deployment's variables: {self.error} (F5 retries)",
+                          "error")  # fmt: skip
             table.border_subtitle = ""
         elif self.deployed is None:
             waiting = "connecting…" if self.host.convex is None else "loading…"
@@ -175,7 +176,7 @@ class EnvScreen(PaneScreen):
         local = self.query_one("#local", DataTable)
         keep = local.cursor_row
         local.clear()
-        for lrow in local_rows(settings, deployed, self.revealed):
+        for lrow in local_rows(settings, self.deployed, self.revealed):
             local.add_row(cell(lrow.name, colors), cell(lrow.where, colors),
                           cell(lrow.value, colors), cell(lrow.deployment, colors), key=lrow.key)  # fmt: skip
         if local.row_count:

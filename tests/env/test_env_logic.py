@@ -66,6 +66,9 @@ def test_rows_masked_and_admin_key_never_revealed(tmp_path: Path) -> None:
     assert local["ENABLE_RAG"].value[0] == "true"
     key_cell = local["CONVEX_SELF_HOSTED_ADMIN_KEY"].value[0]
     assert KEY not in key_cell and key_cell.startswith("convex-self-hosted…")
+    assert local["ENABLE_RAG"].deployment == ("differs from the deployment", "warn")
+    unknown = {r.name: r for r in local_rows(settings, None, set())}
+    assert unknown["ENABLE_RAG"].deployment[0] == "deployment not read yet"
 
 
 def test_auth_tables() -> None:

@@ -60,8 +60,12 @@ def deployment_rows(
     return rows
 
 
-def local_rows(settings: Settings, deployed: dict[str, str], revealed: set[str]) -> list[LocalRow]:
-    states = {r.name: r.state for r in diff(settings, deployed)}
+def local_rows(
+    settings: Settings, deployed: dict[str, str] | None, revealed: set[str]
+) -> list[LocalRow]:
+    """``deployed`` None: the deployment's variables are not known (not connected, an error)."""
+    states = {r.name: r.state for r in diff(settings, deployed or {})}
+    read = {r.name for r in diff(settings, {})}
     rows = []
     for var in local_variables(settings):
         key = f"local:{var.name}"
@@ -75,7 +79,9 @@ def local_rows(settings: Settings, deployed: dict[str, str], revealed: set[str])
             )
         state = states.get(var.name)
         dep: Cell = ("not read by functions", "muted")
-        if state is not None:
+        if deployed is None and var.name in read:
+            dep = ("deployment not read yet", "muted")
+        elif state is not None:
             word, tone = STATE_WORDS[state]
             dep = (word, tone)  # type: ignore[assignment]
         where = var.where + (f" (also {', '.join(var.shadowed)})" if var.shadowed else "")
