@@ -7,6 +7,8 @@ scripts go through the write guard (WriteKind.DEPLOY / SCRIPT) before anything s
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
     from screens.pane import ConsoleContext
 
 READY_MARK = "Convex functions ready"  # `npx convex dev` prints it after each push
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+
+
+def _plain(line: str) -> str:
+    return _SGR.sub("", line)
 
 
 class ProcessHost(App[int]):
@@ -187,8 +194,13 @@ class ProcessHost(App[int]):
     # ------------------------------------------------------------ board events
 
     def _run_changed(self, run: ProcessRun, new: list[str]) -> None:
-        if run.name == DEV and any(READY_MARK in line for line in new):
+        if run.name != DEV or not run.running:
+            return
+        if any(READY_MARK in line for line in new):
+            self.update_header(dev=f"dev ready {time.strftime('%H:%M:%S')}")
             self.deployed()  # dev pushed: Functions/Data refresh
+        elif any(_plain(line).lstrip().startswith(("✖", "Error")) for line in new):
+            self.update_header(dev="dev error (Scripts: 6)")
 
     def _run_finished(self, slot: str, run: ProcessRun) -> None:
         if slot == DEPLOY:

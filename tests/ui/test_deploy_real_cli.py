@@ -167,6 +167,7 @@ async def test_dev_backend_redeploys_after_an_edit(
         await until(pilot, lambda: app.deploy_generation > second, timeout=DEPLOY_SECONDS,
                     what="push after the edit: " + "\n".join(run.lines[-5:]))  # fmt: skip
         assert await has_hello()
+        assert app.header_state.dev.startswith("dev ready")
         await pilot.press("b")
         await until(pilot, lambda: not run.running, what="dev stopped")
         assert app.header_state.dev == "dev stopped"

@@ -279,7 +279,8 @@ def header_parts(state: HeaderState) -> list[Cell]:
         (state.containers, "ok" if state.containers.endswith(" up") else "muted"),
     ]
     if state.dev:
-        parts.append((clean(state.dev, 30), "ok" if state.dev == "dev running" else "warn"))
+        good = state.dev.startswith(("dev running", "dev ready"))
+        parts.append((clean(state.dev, 30), "ok" if good else "warn"))
     if state.deploy:
         bad = "failed" in state.deploy
         tone: Tone = "bad" if bad else ("warn" if state.deploy.startswith("deploying") else "ok")
