@@ -25,6 +25,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
+from screens.deploy import ProcessHost
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
@@ -101,7 +102,7 @@ def default_loader(base: Settings) -> SettingsLoader:
     return load
 
 
-class ConsoleApp(App[int]):
+class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts' children
     TITLE = "convex-tui"
     CSS_PATH = "../styles/app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = to_bindings(APP_KEYS)  # type: ignore[assignment]

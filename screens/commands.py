@@ -64,6 +64,10 @@ class ConsoleCommands(Provider):
                     False,
                 )
             )
+        out.append(("Deploy functions", "deploy:functions, or npx convex deploy --yes (key D)",
+                    partial(run, "deploy"), True))  # fmt: skip
+        out.append(("dev:backend: start/stop", "npx convex dev in the background",
+                    partial(run, "dev_backend"), False))  # fmt: skip
         out.append(("Help: keys", "Every key and what it does", partial(run, "help"), True))
         out.append(("Quit", "Leave the console", partial(run, "quit"), True))
         return out

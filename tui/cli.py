@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--public-url", help="URL the browser uses (behind Coder port forwarding)")
+    from tui.env.cli import add_parser as add_env
+    from tui.scripts.cli import add_parsers as add_scripts
+
+    add_env(add)
+    add_scripts(add)
     return parser
 
 
@@ -207,6 +212,15 @@ def _dispatch(command: str, args: argparse.Namespace, console: ConsoleEntry | No
         from tui.status.status_cmd import status_main
 
         return status_main(args, settings_from_args(args))
+    if command == "env":
+        from tui.env.cli import main as env_main
+
+        return env_main(args, settings_from_args(args))
+    if command in ("scripts", "deploy"):
+        from tui.scripts import cli as scripts_cli
+
+        entry = scripts_cli.deploy_main if command == "deploy" else scripts_cli.scripts_main
+        return entry(args, settings_from_args(args))
     raise AssertionError(f"unknown command {command}")
 
 

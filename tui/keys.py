@@ -24,8 +24,8 @@ PANES: tuple[tuple[str, str, str], ...] = (
     ("logs", "Logs", "live function logs and container logs, filterable"),
     ("functions", "Functions", "browse and run queries, mutations and actions"),
     ("data", "Data", "browse tables and documents"),
-    ("env", "Env", "deployment environment variables"),
-    ("scripts", "Scripts", "saved invocations and scripts"),
+    ("env", "Env", "deployment environment variables, env files, auth readiness"),
+    ("scripts", "Scripts", "package.json scripts, deploys, dev:backend"),
 )
 
 APP_KEYS: tuple[KeySpec, ...] = (
@@ -49,6 +49,15 @@ APP_KEYS: tuple[KeySpec, ...] = (
         "Lock/unlock",
         "Toggle read-only mode (unlocking a protected target asks for its name).",
         show=False,
+    ),
+    KeySpec(
+        "app.deploy",
+        "D",
+        "deploy",
+        "Deploy",
+        "Deploy the functions with deploy:functions (asks first).",
+        show=False,  # in help and the palette; the Scripts pane shows its state
+        write=True,
     ),
     KeySpec("app.back", "q", "back_or_quit", "Quit", "Close the dialog, or quit (not in inputs)."),
     KeySpec("app.quit", "ctrl+q", "quit", "Quit", "Quit from anywhere.", show=False, priority=True),

@@ -24,6 +24,7 @@ SCREEN_OF = {
     "profile_picker.tcss": "ProfilePickerScreen",
     "scripts.tcss": "ScriptsScreen",
     "env.tcss": "EnvScreen",
+    "env_edit.tcss": "EnvEditScreen",
     "data.tcss": "DataScreen",
     "functions.tcss": "FunctionsScreen",
     "logs.tcss": "LogsScreen",

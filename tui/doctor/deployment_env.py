@@ -35,6 +35,15 @@ def _is_secret(name: str) -> bool:
     return any(marker in name for marker in SECRET_MARKERS)
 
 
+def is_secret(name: str) -> bool:
+    return _is_secret(name)
+
+
+def local_function_values(settings: Settings) -> dict[str, tuple[str, str]]:
+    """The variables the functions read, as the env files set them: name → (value, file:line)."""
+    return _local_values(settings)
+
+
 def _local_values(settings: Settings) -> dict[str, tuple[str, str]]:
     """name → (value, where) from the env files, first file wins (their precedence)."""
     found: dict[str, tuple[str, str]] = {}
@@ -64,6 +73,16 @@ def check_deployment_env(settings: Settings) -> Iterator[Check]:
     except ConvexClientError as exc:
         yield Check("deployment.env", "Deployment env vars", "warn",
                     f"could not list the deployment's variables: {exc.message}")  # fmt: skip
+        return
+    yield from drift_checks(settings, deployed)
+
+
+def drift_checks(settings: Settings, deployed: dict[str, str]) -> Iterator[Check]:
+    """The variables the functions read: env files against the deployment (no network)."""
+    from tui.doctor.model import Check
+
+    local = _local_values(settings)
+    if not local:
         return
     drifted = 0
     for name, (value, where) in sorted(local.items()):

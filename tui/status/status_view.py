@@ -287,6 +287,8 @@ class HeaderState:
     containers: str = "…"  # "2/2 up", "docker down", "no containers"
     read_only: bool = False
     protected: bool = False
+    deploy: str = ""  # "deploying 12s", "deployed · functions +1 -0 …", "deploy failed: …"
+    dev: str = ""  # dev:backend: "dev running", "dev exited 1"
 
 
 def header_parts(state: HeaderState) -> list[Cell]:
@@ -308,6 +310,13 @@ def header_parts(state: HeaderState) -> list[Cell]:
         (clean(state.version or "version ?", 30), "muted" if state.version is None else "plain"),
         (state.containers, "ok" if state.containers.endswith(" up") else "muted"),
     ]
+    if state.dev:
+        good = state.dev.startswith(("dev running", "dev ready"))
+        parts.append((clean(state.dev, 30), "ok" if good else "warn"))
+    if state.deploy:
+        bad = "failed" in state.deploy
+        tone: Tone = "bad" if bad else ("warn" if state.deploy.startswith("deploying") else "ok")
+        parts.append((clean(state.deploy, 70), tone))
     return parts
 
 
