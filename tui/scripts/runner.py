@@ -193,19 +193,34 @@ class ProcessRun:
             return False
         return True
 
+    def _group_exists(self) -> bool:
+        if self.pid is None:
+            return False
+        try:
+            os.killpg(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
     async def cancel(self) -> None:
-        """SIGINT to the group, then SIGTERM, then SIGKILL, `grace` seconds apart."""
+        """SIGINT to the group, then SIGTERM, then SIGKILL, `grace` seconds apart.
+
+        Done only when the whole group is gone: the leader (npm, a shell) often exits on SIGINT
+        while a child that ignores it lives on in the group."""
         if not self.running or self._proc is None:
             return
         self._cancelling = True
+        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             if not self._signal_group(sig):
                 break
-            try:
-                await asyncio.wait_for(asyncio.shield(self._done.wait()), self.grace)
-                return
-            except TimeoutError:
-                continue
+            deadline = loop.time() + self.grace
+            while loop.time() < deadline:
+                if self._done.is_set() and not self._group_exists():
+                    return
+                await asyncio.sleep(0.05)
         await self._done.wait()
 
     def kill_now(self) -> None:
