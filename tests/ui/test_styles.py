@@ -25,6 +25,8 @@ SCREEN_OF = {
     "env.tcss": "EnvScreen",
     "data.tcss": "DataScreen",
     "functions.tcss": "FunctionsScreen",
+    "act_as.tcss": "ActAsScreen",
+    "function_history.tcss": "FunctionHistoryScreen",
     "logs.tcss": "LogsScreen",
 }
 
