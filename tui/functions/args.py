@@ -20,7 +20,7 @@ import json5
 from tui.convex import values
 from tui.convex.validators import ArgValidationError, V, from_json
 
-_JSON5_POS = re.compile(r"<string>:(\d+) (.*) at column (\d+)")
+_JSON5_POS = re.compile(r"<string>:(\d+) (.*) at column (\d+)", re.DOTALL)
 
 
 @dataclass
@@ -129,7 +129,8 @@ def parse_args(text: str) -> dict[str, Any]:
     except ValueError as exc:
         match = _JSON5_POS.search(str(exc))
         if match:
-            line, what, col = int(match.group(1)), match.group(2), int(match.group(3))
+            line, col = int(match.group(1)), int(match.group(3))
+            what = match.group(2).replace("\n", "\\n")
             raise ArgsProblem(f"Invalid JSON: {what}", line, col) from None
         raise ArgsProblem(f"Invalid JSON: {exc}") from None
     if not isinstance(raw, dict):
