@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Static, TextArea
+from textual.widgets import Static, TextArea, Tree
 
 from screens.app import ConsoleApp, make_app
 from screens.functions import FunctionsScreen
@@ -90,11 +91,13 @@ async def test_list_matches_types_and_visibility(sandbox: SandboxThread) -> None
         assert by_path["tasks:create"].function_type == "Mutation"
         assert by_path["tasks:processTask"].visibility == "internal"
         assert by_path["GET /health"].function_type == "HttpAction"
-        tree = screen.query_one("#fn-tree")
+        tree = screen.query_one("#fn-tree", Tree)
         labels = [str(n.label) for n in tree.root.children]
         assert "tasks" in labels and "rag" in labels
         await pilot.press("slash", *"getuser", "enter")
-        await until(pilot, lambda: str(tree.cursor_node.label).endswith("getUserTasks"))
+        await until(
+            pilot, lambda: tree.cursor_node and str(tree.cursor_node.label).endswith("getUserTasks")
+        )
         await pilot.press("enter")
         await until(pilot, lambda: screen.current is by_path["tasks:getUserTasks"])
         assert screen.query_one("#fn-args", TextArea).has_focus
@@ -266,8 +269,12 @@ async def test_watch_updates_when_another_process_mutates(sandbox: SandboxThread
         script = f"URL = {sandbox.url!r}\nKEY = {sandbox.admin_key!r}\n" + textwrap.dedent(
             PEER_MUTATION
         )
-        proc = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+        proc = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert proc.returncode == 0, proc.stderr
         await until(pilot, lambda: panel.updates > first, what="update from the peer")
