@@ -104,8 +104,17 @@ def template(args_json: Mapping[str, Any] | None) -> str:
 # ---------------------------------------------------------------- parsing and checking
 
 
+def _pairs(text: str) -> str:
+    """json5 leaves ``\\ud83d\\ude00`` escapes as two lone surrogates: join them (as JSON does)."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _sugar(raw: Any) -> Any:
     """``{"$int64": "123"}`` (console input only) → the wire's ``{"$integer": base64}``."""
+    if isinstance(raw, str):
+        return _pairs(raw)
     if isinstance(raw, list):
         return [_sugar(x) for x in raw]
     if isinstance(raw, dict):
@@ -116,7 +125,7 @@ def _sugar(raw: Any) -> Any:
             except (ValueError, struct.error):
                 raise ArgsProblem(f"$int64 needs a 64-bit integer, got {raw['$int64']!r}") from None
             return {"$integer": base64.b64encode(packed).decode("ascii")}
-        return {k: _sugar(v) for k, v in raw.items()}
+        return {_pairs(k): _sugar(v) for k, v in raw.items()}
     return raw
 
 
@@ -187,4 +196,4 @@ def prepare(args_json: Mapping[str, Any] | None, text: str) -> dict[str, Any]:
 
 def editor_text(args: Mapping[str, Any]) -> str:
     """Args back into editor text (history re-run): Convex encoded JSON, indented."""
-    return json.dumps(values.encode(dict(args)), indent=2) + "\n"
+    return json.dumps(values.encode(dict(args)), indent=2, ensure_ascii=False) + "\n"
