@@ -286,3 +286,46 @@ async def test_watch_updates_when_another_process_mutates(sandbox: SandboxThread
         await until(pilot, lambda: panel.state == "paused")
         await pilot.press("3")
         await until(pilot, lambda: panel.state == "live", what="resumed")
+
+
+async def test_a_long_action_can_be_cancelled(unused_tcp_port: int) -> None:
+    """The demo app has no slow action: a loopback backend that never answers /api/action."""
+    from aiohttp import web
+
+    release = asyncio.Event()
+    spec = {
+        "identifier": "slow.js:crawl",
+        "functionType": "Action",
+        "visibility": {"kind": "public"},
+        "args": {"type": "object", "value": {}},
+    }
+
+    async def query(request: web.Request) -> web.Response:
+        return web.json_response({"status": "success", "value": [spec]})
+
+    async def action(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"status": "success", "value": None})
+
+    api = web.Application()
+    api.router.add_post("/api/query", query)
+    api.router.add_post("/api/action", action)
+    runner = web.AppRunner(api)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        app = make_app(settings(url=f"http://127.0.0.1:{unused_tcp_port}"), prober=FakeProber())
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pane(pilot)
+            screen.open_target(PaneTarget("function", "slow:crawl"))
+            await pilot.pause()
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: screen.running, what="running")
+            await pilot.press("ctrl+c")  # TextArea copy: the console stays responsive
+            await pilot.press("ctrl+g")
+            await until(pilot, lambda: not screen.running, what="cancelled")
+            assert screen.last_report is not None and screen.last_report.outcome == "cancelled"
+            assert "Cancelled" in str(screen.query_one("#fn-status", Static).render())
+    finally:
+        release.set()
+        await runner.cleanup()
