@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,12 +40,15 @@ from tui.functions.runner import CallReport, run_report, write_kind
 from tui.functions.store import History, HistoryEntry, IdentityStore, describe_identity
 from tui.safety.text import clean, clean_line
 
+FILTER_IDLE = "/ filter (esc clears)"
+FILTER_TYPING = "type words · enter: to the list · esc: clear"
 MAX_WATCHES = 3
 MAX_LOG_LINES = 50
 
 
 class FunctionsScreen(PaneScreen):
     CSS_PATH = "../styles/functions.tcss"
+    AUTO_FOCUS = "#fn-tree"  # not the filter box above it: keys must reach the list first
     BINDINGS = [
         *to_bindings(FUNCTIONS_KEYS),
         Binding("escape", "escape", "Back", show=False, id="functions.escape"),
@@ -70,7 +73,7 @@ class FunctionsScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="fn-body"):
             with Vertical(id="fn-side"):
-                yield Input(placeholder="/ filter (esc clears)", id="fn-filter")
+                yield Input(placeholder=FILTER_IDLE, id="fn-filter")
                 tree: Tree[FunctionSpec | None] = Tree("functions", id="fn-tree")
                 tree.show_root = False
                 tree.guide_depth = 2
@@ -206,9 +209,25 @@ class FunctionsScreen(PaneScreen):
         self._filter = event.value.strip()
         self._rebuild_tree()
 
+    @on(events.DescendantFocus)
+    @on(events.DescendantBlur)
+    def _filter_hint(self) -> None:
+        box = self.query_one("#fn-filter", Input)
+        box.placeholder = FILTER_TYPING if self.focused is box else FILTER_IDLE
+
     @on(Input.Submitted, "#fn-filter")
     def _filter_submitted(self) -> None:
-        self.query_one("#fn-tree", Tree).focus()
+        """Enter opens the highlighted match (the first one after typing), like fzf."""
+        tree: Tree[FunctionSpec | None] = self.query_one("#fn-tree", Tree)
+        spec = self._highlighted()
+        if spec is None:
+            first = self._first_function(tree.root)
+            spec = first.data if first is not None else None
+        if spec is None:
+            self.set_focus(tree)
+            return
+        self.open_function(spec)
+        self.set_focus(self.query_one("#fn-args", TextArea))
 
     def action_escape(self) -> None:
         box = self.query_one("#fn-filter", Input)

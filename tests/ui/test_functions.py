@@ -94,7 +94,7 @@ async def test_list_matches_types_and_visibility(sandbox: SandboxThread) -> None
         tree = screen.query_one("#fn-tree", Tree)
         labels = [str(n.label) for n in tree.root.children]
         assert "tasks" in labels and "rag" in labels
-        await pilot.press("slash", *"getuser", "enter")
+        await pilot.press("slash", *"getuser")
         await until(
             pilot, lambda: tree.cursor_node and str(tree.cursor_node.label).endswith("getUserTasks")
         )

@@ -1,0 +1,49 @@
+"""The Functions pane end to end in tmux: filter to a function, type arguments, run, read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.test_demo_tmux import demo_command, tmux  # noqa: F401 - fixture
+from tests.e2e.tmux import Tmux
+
+
+def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    tmux.start(demo_command(), env={"CONVEX_TUI_DATA_DIR": str(tmp_path)})
+    tmux.wait_for(lambda s: "http up" in s and "ws connected" in s, what="connected")
+    tmux.keys("3")
+    tmux.wait_for(lambda s: "getUserTasks" in s and "Q list" in s, what="function tree")
+    # Keys sent in one burst could reach the list before "/" has moved the focus (a binding runs
+    # on the focused widget's queue): wait for the box to say it is listening.
+    tmux.keys("/")
+    tmux.wait_for(lambda s: "type words" in s, what="filter box focused")
+    tmux.keys(*"tasks create")
+    tmux.wait_for(lambda s: "1/16" in s and "M create" in s, what="filtered to tasks:create")
+    tmux.keys("Enter")  # opens the highlighted match in the editor
+    tmux.wait_for(lambda s: '"title": "",' in s and "tasks:create" in s, what="template")
+    # Replace the template with typed arguments.
+    tmux.keys("C-t")  # the template again: the cursor is at its start
+    for _line in range(8):
+        tmux.keys("S-Down")
+    tmux.keys("BSpace")
+    tmux.wait_for(lambda s: '"title"' not in s, what="template selected and deleted")
+    tmux.keys(*'{title: "typed in tmux", priority: 2}')
+    tmux.wait_for(lambda s: "typed in tmux" in s, what="arguments typed")
+    tmux.keys("C-r")
+    screen, _ = tmux.wait_for(lambda s: "✓ tasks:create" in s, what="result")
+    assert re.search(r"✓ tasks:create \d+ ms · request [0-9a-f]{16}", screen)
+    assert re.search(r'"[0-9a-z]{31,37}"\s+id', screen), "the new id is shown and marked"
+    assert "Created task" in screen, "the function's log line"
+    # A validation problem is shown inline and nothing runs.
+    tmux.keys("C-t")
+    for _line in range(8):
+        tmux.keys("S-Down")
+    tmux.keys("BSpace")
+    tmux.wait_for(lambda s: '"title"' not in s, what="template selected and deleted")
+    tmux.keys(*"{title: 5}")
+    tmux.wait_for(lambda s: "{title: 5}" in s, what="bad arguments typed")
+    tmux.keys("C-r")
+    screen, _ = tmux.wait_for(lambda s: "Not sent (field title)" in s, what="inline problem")
+    tmux.keys("C-q")
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
