@@ -31,6 +31,9 @@ MAX_STRING = 300
 EXPAND_ALL_BELOW = 60  # nodes: small values open fully, larger ones two levels deep
 
 
+_STYLE_NAMES = ("key", "string", "number", "special", "id", "muted", "changed")
+
+
 @dataclass(frozen=True)
 class JsonNode:
     path: JsonPath
@@ -124,6 +127,7 @@ class JsonTree(Tree[JsonNode]):
         self.guide_depth = 2
         self.value: Any = None
         self.changed: frozenset[JsonPath] = frozenset()
+        self._styles: dict[str, Style] = {}
 
     def _style(self, name: str) -> Style:
         try:
@@ -132,6 +136,8 @@ class JsonTree(Tree[JsonNode]):
             return Style()
 
     def show(self, value: Any, changed: Collection[JsonPath] = ()) -> None:
+        # Resolved once per value: a component style lookup costs more than building a label.
+        self._styles = {name: self._style(name) for name in _STYLE_NAMES}
         self.value = value
         self.changed = frozenset(changed)
         self.clear()
@@ -158,7 +164,7 @@ class JsonTree(Tree[JsonNode]):
             else:
                 node.add_leaf(label, JsonNode(child_path, item))
         if len(items) > MAX_CHILDREN:
-            more = Text(f"… {len(items) - MAX_CHILDREN} more", self._style("muted"))
+            more = Text(f"… {len(items) - MAX_CHILDREN} more", self._styles["muted"])
             node.add_leaf(more, JsonNode((*path, "…"), None))
 
     def _has_change(self, path: JsonPath) -> bool:
@@ -169,13 +175,13 @@ class JsonTree(Tree[JsonNode]):
         text = Text()
         if key is not None:
             shown = f"[{key}]" if isinstance(key, int) else clean(str(key))
-            text.append(shown, self._style("key"))
+            text.append(shown, self._styles["key"])
             text.append(": ")
         kind = kind_of(value)
         if kind == "object":
-            text.append(f"{{…}} {len(value)} field{'s' * (len(value) != 1)}", self._style("muted"))
+            text.append(f"{{…}} {len(value)} field{'s' * (len(value) != 1)}", self._styles["muted"])
         elif kind == "array":
-            text.append(f"[…] {len(value)} item{'s' * (len(value) != 1)}", self._style("muted"))
+            text.append(f"[…] {len(value)} item{'s' * (len(value) != 1)}", self._styles["muted"])
         else:
             style = {
                 "string": "string",
@@ -184,11 +190,11 @@ class JsonTree(Tree[JsonNode]):
                 "int64": "special",
                 "bytes": "special",
             }.get(kind, "muted")
-            text.append(scalar_text(value), self._style(style))
+            text.append(scalar_text(value), self._styles[style])
             if kind in ("id", "int64", "bytes"):
-                text.append(f"  {kind}", self._style("muted"))
+                text.append(f"  {kind}", self._styles["muted"])
         if path in self.changed:
-            text.stylize(self._style("changed"))
+            text.stylize(self._styles["changed"])
         return text
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[JsonNode]) -> None:
