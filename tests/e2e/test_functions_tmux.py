@@ -8,9 +8,17 @@ from pathlib import Path
 from tests.e2e.test_demo_tmux import demo_command, tmux  # noqa: F401 - fixture
 from tests.e2e.tmux import Tmux
 
+EDITOR_SCRIPT = """#!/bin/sh
+printf '{title: "written by $EDITOR"}' > "$1"
+"""
+
 
 def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
-    tmux.start(demo_command(), env={"CONVEX_TUI_DATA_DIR": str(tmp_path)})
+    editor = tmp_path / "editor.sh"
+    editor.write_text(EDITOR_SCRIPT)
+    editor.chmod(0o755)
+    env = {"CONVEX_TUI_DATA_DIR": str(tmp_path / "data"), "EDITOR": str(editor), "VISUAL": ""}
+    tmux.start(demo_command(), env=env)
     tmux.wait_for(lambda s: "http up" in s and "ws connected" in s, what="connected")
     tmux.keys("3")
     tmux.wait_for(lambda s: "getUserTasks" in s and "Q list" in s, what="function tree")
@@ -45,5 +53,15 @@ def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for(lambda s: "{title: 5}" in s, what="bad arguments typed")
     tmux.keys("C-r")
     screen, _ = tmux.wait_for(lambda s: "Not sent (field title)" in s, what="inline problem")
+    # ctrl+o: the arguments go through $EDITOR (the console suspends, then reads them back).
+    tmux.keys("C-o")
+    tmux.wait_for(lambda s: "written by $EDITOR" in s, what="arguments from $EDITOR")
+    first_request = re.search(r"request ([0-9a-f]{16})", screen)
+    assert first_request is not None
+    tmux.keys("C-r")
+    tmux.wait_for(
+        lambda s: "✓ tasks:create" in s and first_request.group(1) not in s,
+        what="a new run with the edited arguments",
+    )
     tmux.keys("C-q")
     tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)

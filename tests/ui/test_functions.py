@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Static, TextArea, Tree
+from textual.widgets import OptionList, Static, TextArea, Tree
 
 from screens.app import ConsoleApp, make_app
 from screens.functions import FunctionsScreen
@@ -329,3 +329,38 @@ async def test_a_long_action_can_be_cancelled(unused_tcp_port: int) -> None:
     finally:
         release.set()
         await runner.cleanup()
+
+
+def first_hit(app: ConsoleApp) -> str:
+    lists = app.screen.query(OptionList)
+    if not lists or not lists.first().option_count:
+        return ""
+    return str(lists.first().get_option_at_index(0).prompt)
+
+
+async def test_palette_jumps_to_a_function_and_deploys_refresh(sandbox: SandboxThread) -> None:
+    app = build(sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, what="client")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Function: tasks:getUserTasks")
+        await until(
+            pilot, lambda: "Function: tasks:getUserTasks" in first_hit(app), what="palette hit"
+        )
+        await pilot.press("enter")
+        screen = await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FunctionsScreen)
+                and app.screen.current is not None
+                and app.screen
+            ),
+            what="function opened",
+        )
+        assert screen.current.path == "tasks:getUserTasks"
+        specs_before = screen.specs
+        loads = sum(1 for _m, _p, udf in list(sandbox.request_log) if udf.endswith("apiSpec"))
+        app.deployed()  # what the deploy pane calls after a push
+        await until(pilot, lambda: screen.specs is not specs_before, what="list reloaded")
+        after = sum(1 for _m, _p, udf in list(sandbox.request_log) if udf.endswith("apiSpec"))
+        assert after == loads + 1
