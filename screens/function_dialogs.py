@@ -47,11 +47,14 @@ class ActAsScreen(ModalScreen[IdentityChoice | None]):
             )
             for name in IDENTITY_FIELDS:
                 value = self.current.get(name)
-                yield Input(
-                    str(value) if isinstance(value, str) else "",
-                    placeholder=name,
-                    id=f"id-{name}",
-                )
+                with Horizontal(classes="field"):
+                    yield Static(Content(name), classes="label")
+                    yield Input(
+                        str(value) if isinstance(value, str) else "",
+                        placeholder=name,
+                        id=f"id-{name}",
+                        compact=True,
+                    )
             yield Static(Content("or raw JSON (UserIdentityAttributes, camelCase):"))
             extra = {
                 k: v
@@ -59,12 +62,12 @@ class ActAsScreen(ModalScreen[IdentityChoice | None]):
                 if k not in (*IDENTITY_FIELDS, "tokenIdentifier")
             }
             raw = json.dumps(self.current, indent=1) if extra else ""
-            yield TextArea(raw, id="id-raw", soft_wrap=True)
+            yield TextArea(raw, id="id-raw", soft_wrap=True, compact=True)
             yield Static("", id="id-error")
             with Horizontal(id="buttons"):
-                yield Button("Save (^S)", id="save", variant="primary")
-                yield Button("Act as admin", id="clear")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (^S)", id="save", variant="primary", compact=True)
+                yield Button("Act as admin", id="clear", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#id-subject", Input).focus()

@@ -144,7 +144,8 @@ class FunctionsScreen(PaneScreen):
             self.list_error = exc.message
             tree.border_subtitle = "error"
             self._set_status(
-                Text(f"Cannot list functions: {clean_line(exc.message, 300)}"), "-error"
+                Text(f"Cannot list functions (f5 retries): {clean_line(exc.message, 300)}"),
+                "-error",
             )
             return
         self.list_error = None
@@ -281,9 +282,9 @@ class FunctionsScreen(PaneScreen):
         else:
             text.append(f" {letter(spec)} ", style="bold reverse")
             text.append(f" {clean(spec.path)}", style="bold")
-            text.append(
-                f"  {TYPE_WORD.get(spec.function_type, '?')} · {spec.visibility or 'route'}"
-            )
+            text.append(f"  {TYPE_WORD.get(spec.function_type, '?')}")
+            if spec.visibility == "internal":
+                text.append(" · internal", style="italic")
         text.append(f"  · {describe_identity(self.identity)}", style="italic")
         self.query_one("#fn-title", Static).update(text)
 
@@ -481,6 +482,11 @@ class FunctionsScreen(PaneScreen):
         except fn_args.ArgsProblem as problem:
             self._show_problem(problem)
             return
+        if self.identity:
+            self.notify(
+                "Watches run as admin (one shared sync socket); act-as applies to runs.",
+                markup=False,
+            )
         panel = WatchPanel(spec.path, args)
         box.mount(panel)
         box.remove_class("-hidden")

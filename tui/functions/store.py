@@ -133,7 +133,7 @@ def build_identity(
 
 def describe_identity(identity: Mapping[str, Any] | None) -> str:
     if not identity:
-        return "admin (no user)"
+        return "as admin"
     who = identity.get("name") or identity.get("email") or identity.get("subject")
     return f"as {who or identity.get('tokenIdentifier') or 'user'}"
 
