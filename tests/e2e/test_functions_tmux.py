@@ -13,6 +13,17 @@ printf '{title: "written by $EDITOR"}' > "$1"
 """
 
 
+def replace_arguments(tmux: Tmux, text: str) -> None:  # noqa: F811 - the fixture name
+    """^T puts the template back with the cursor at its start; select it all and type over it."""
+    tmux.keys("C-t")
+    for _line in range(8):
+        tmux.keys("S-Down")
+    tmux.keys("BSpace")
+    tmux.wait_for(lambda s: '"title"' not in s, what="template selected and deleted")
+    tmux.keys(*text)
+    tmux.wait_for(lambda s: text in s, what="arguments typed")
+
+
 def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
     editor = tmp_path / "editor.sh"
     editor.write_text(EDITOR_SCRIPT)
@@ -31,26 +42,14 @@ def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("Enter")  # opens the highlighted match in the editor
     tmux.wait_for(lambda s: '"title": "",' in s and "tasks:create" in s, what="template")
     # Replace the template with typed arguments.
-    tmux.keys("C-t")  # the template again: the cursor is at its start
-    for _line in range(8):
-        tmux.keys("S-Down")
-    tmux.keys("BSpace")
-    tmux.wait_for(lambda s: '"title"' not in s, what="template selected and deleted")
-    tmux.keys(*'{title: "typed in tmux", priority: 2}')
-    tmux.wait_for(lambda s: "typed in tmux" in s, what="arguments typed")
+    replace_arguments(tmux, '{title: "typed in tmux", priority: 2}')
     tmux.keys("C-r")
     screen, _ = tmux.wait_for(lambda s: "✓ tasks:create" in s, what="result")
     assert re.search(r"✓ tasks:create \d+ ms · request [0-9a-f]{16}", screen)
     assert re.search(r'"[0-9a-z]{31,37}"\s+id', screen), "the new id is shown and marked"
     assert "Created task" in screen, "the function's log line"
     # A validation problem is shown inline and nothing runs.
-    tmux.keys("C-t")
-    for _line in range(8):
-        tmux.keys("S-Down")
-    tmux.keys("BSpace")
-    tmux.wait_for(lambda s: '"title"' not in s, what="template selected and deleted")
-    tmux.keys(*"{title: 5}")
-    tmux.wait_for(lambda s: "{title: 5}" in s, what="bad arguments typed")
+    replace_arguments(tmux, "{title: 5}")
     tmux.keys("C-r")
     screen, _ = tmux.wait_for(lambda s: "Not sent (field title)" in s, what="inline problem")
     # ctrl+o: the arguments go through $EDITOR (the console suspends, then reads them back).

@@ -42,16 +42,23 @@ def task(title: str, status: str) -> dict[str, Any]:
     }
 
 
+async def pane_with(pilot: Any, path: str) -> FunctionsScreen:
+    """The pane listing the demo app's functions (no server), ``path`` open in the editor."""
+    await pilot.press("3")
+    screen = await until(
+        pilot, lambda: isinstance(pilot.app.screen, FunctionsScreen) and pilot.app.screen
+    )
+    assert isinstance(screen, FunctionsScreen)
+    screen.specs = demo_specs()
+    screen._rebuild_tree()
+    screen.open_target(PaneTarget("function", path))
+    await pilot.pause()
+    return screen
+
+
 def functions_pane() -> Any:
     async def run_before(pilot: Any) -> None:
-        await pilot.press("3")
-        screen = await until(
-            pilot, lambda: isinstance(pilot.app.screen, FunctionsScreen) and pilot.app.screen
-        )
-        screen.specs = demo_specs()
-        screen._rebuild_tree()
-        screen.open_target(PaneTarget("function", "tasks:create"))
-        await pilot.pause()
+        screen = await pane_with(pilot, "tasks:create")
         spec = next(s for s in screen.specs if s.path == "tasks:create")
         value = {
             "task": task("Write the runbook", "pending"),
@@ -87,14 +94,7 @@ def test_functions_pane(snap_compare: Any, size: tuple[int, int]) -> None:
 
 def test_functions_validation_problem(snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
-        await pilot.press("3")
-        screen = await until(
-            pilot, lambda: isinstance(pilot.app.screen, FunctionsScreen) and pilot.app.screen
-        )
-        screen.specs = demo_specs()
-        screen._rebuild_tree()
-        screen.open_target(PaneTarget("function", "tasks:update"))
-        await pilot.pause()
+        await pane_with(pilot, "tasks:update")
         await pilot.press("ctrl+r")  # the template's id is empty: refused before sending
         await pilot.pause()
 
