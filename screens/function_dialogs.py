@@ -115,11 +115,10 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
         Binding("t", "copy('tui')", "Copy convex-tui", id="history.copy_tui"),
     ]
 
-    def __init__(self, entries: list[HistoryEntry], profile: str, function: str | None) -> None:
+    def __init__(self, entries: list[HistoryEntry], profile: str) -> None:
         super().__init__()
         self.entries = list(reversed(entries))  # newest first
         self.profile = profile
-        self.function = function
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -140,7 +139,7 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
             who = (e.identity or {}).get("subject") or ("user" if e.identity else "admin")
             table.add_row(
                 Text(when),
-                Text(e.function),
+                Text(clean_line(e.function, 60)),
                 Text(e.outcome, style="bold" if e.outcome != "ok" else ""),
                 Text(f"{e.duration_ms:.0f}" if e.duration_ms is not None else "—"),
                 Text(clean_line(str(who), 16)),
@@ -181,7 +180,7 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
             return
         line = entry.npx_line() if which == "npx" else entry.tui_line(self.profile)
         self.app.copy_to_clipboard(line)
-        self.notify(f"Copied: {line}", markup=False)
+        self.notify(f"Copied: {clean_line(line, 300)}", markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,7 +15,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +24,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static, TextArea, Tree
-from textual.widgets.tree import TreeNode
 
 from screens.bindings import to_bindings
 from screens.pane import PaneScreen, PaneTarget
+from screens.widgets.function_tree import FunctionTree
 from screens.widgets.json_tree import JsonTree
-from screens.widgets.watch_panel import WatchPanel
-from tui.convex.errors import ConvexClientError, FunctionError
+from screens.widgets.watch_panel import MAX_WATCHES, WatchPanel, WatchShelf
+from tui.convex.errors import ConvexClientError
 from tui.convex.models import FunctionSpec
 from tui.functions import args as fn_args
-from tui.functions.catalog import TYPE_WORD, ModuleNode, build_tree, find, letter
+from tui.functions.catalog import TYPE_WORD, find, letter
 from tui.functions.keys import FUNCTIONS_KEYS
-from tui.functions.runner import CallReport, run_report, write_kind
+from tui.functions.runner import CallReport, report_view, run_report, write_kind
 from tui.functions.store import History, HistoryEntry, IdentityStore, describe_identity
 from tui.safety.text import clean, clean_line
 
 FILTER_IDLE = "/ filter (esc clears)"
 FILTER_TYPING = "type words · enter: to the list · esc: clear"
-MAX_WATCHES = 3
 MAX_LOG_LINES = 50
 
 
@@ -74,9 +72,7 @@ class FunctionsScreen(PaneScreen):
         with Horizontal(id="fn-body"):
             with Vertical(id="fn-side"):
                 yield Input(placeholder=FILTER_IDLE, id="fn-filter")
-                tree: Tree[FunctionSpec | None] = Tree("functions", id="fn-tree")
-                tree.show_root = False
-                tree.guide_depth = 2
+                tree = FunctionTree(id="fn-tree")
                 tree.border_title = "Functions"
                 yield tree
             with Vertical(id="fn-main"):
@@ -90,7 +86,7 @@ class FunctionsScreen(PaneScreen):
                 result.border_title = "Result"
                 yield result
                 yield Static("", id="fn-logs")
-                yield Horizontal(id="fn-watches", classes="-hidden")
+                yield WatchShelf(id="fn-watches", classes="-hidden")
 
     def _editor(self) -> TextArea:
         try:
@@ -105,7 +101,7 @@ class FunctionsScreen(PaneScreen):
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", lambda _: self._client_ready(), init=True)
         self.watch(self.app, "deploy_generation", lambda _: self.action_refresh(), init=False)
-        self.query_one("#fn-tree", Tree).focus()
+        self.query_one(FunctionTree).focus()
 
     def _client_ready(self) -> None:
         client = self.host.convex
@@ -120,7 +116,7 @@ class FunctionsScreen(PaneScreen):
 
     def retarget(self) -> None:
         self.workers.cancel_node(self)
-        self._clear_watches()
+        self.query_one(WatchShelf).clear()
         self.specs, self.current, self.last_report = [], None, None
         self._rebuild_tree()
         self._client_ready()
@@ -136,7 +132,7 @@ class FunctionsScreen(PaneScreen):
         client = self.host.convex
         if client is None:
             return
-        tree = self.query_one("#fn-tree", Tree)
+        tree = self.query_one(FunctionTree)
         tree.border_subtitle = "loading…"
         try:
             specs = await client.list_functions()
@@ -156,50 +152,10 @@ class FunctionsScreen(PaneScreen):
             self._open_path(target)
 
     def _rebuild_tree(self) -> None:
-        tree: Tree[FunctionSpec | None] = self.query_one("#fn-tree", Tree)
-        root = build_tree(self.specs, self._filter)
-        tree.clear()
-        self._add_modules(tree.root, root)
-        tree.root.expand_all()
-        total = len(self.specs)
-        shown = root.count()
-        tree.border_subtitle = f"{shown}/{total}" if self._filter else f"{total}"
-        if self._filter and shown:
-            first = self._first_function(tree.root)
-            if first is not None:
-                self._cursor_to(first)
-
-    def _add_modules(self, node: TreeNode[FunctionSpec | None], module: ModuleNode) -> None:
-        for child in module.sorted_children():
-            branch = node.add(Text(clean(child.name), style="bold"), None)
-            self._add_modules(branch, child)
-        for spec in module.functions:
-            label = Text()
-            label.append(letter(spec), style="bold reverse")
-            label.append(" " + clean(spec.name))
-            if spec.visibility == "internal":
-                label.append(" internal", style="dim italic")
-            node.add_leaf(label, spec)
-
-    def _first_function(self, node: TreeNode[FunctionSpec | None]) -> TreeNode[Any] | None:
-        for child in node.children:
-            if child.data is not None:
-                return child
-            found = self._first_function(child)
-            if found is not None:
-                return found
-        return None
-
-    def _cursor_to(self, node: TreeNode[Any]) -> None:
-        # Every node is expanded, so a node's line is its index in pre-order (root hidden);
-        # node.line is only known after the next render.
-        tree = self.query_one("#fn-tree", Tree)
-        line = _walk(tree.root).index(node)
-        self.call_after_refresh(setattr, tree, "cursor_line", line)
+        self.query_one(FunctionTree).show(self.specs, self._filter)
 
     def _highlighted(self) -> FunctionSpec | None:
-        node = self.query_one("#fn-tree", Tree).cursor_node
-        return node.data if node is not None else None
+        return self.query_one(FunctionTree).highlighted
 
     def action_filter(self) -> None:
         # set_focus is immediate: keys typed right after "/" land in the box, not on the list.
@@ -219,10 +175,10 @@ class FunctionsScreen(PaneScreen):
     @on(Input.Submitted, "#fn-filter")
     def _filter_submitted(self) -> None:
         """Enter opens the highlighted match (the first one after typing), like fzf."""
-        tree: Tree[FunctionSpec | None] = self.query_one("#fn-tree", Tree)
+        tree = self.query_one(FunctionTree)
         spec = self._highlighted()
         if spec is None:
-            first = self._first_function(tree.root)
+            first = tree.first_function()
             spec = first.data if first is not None else None
         if spec is None:
             self.set_focus(tree)
@@ -232,11 +188,11 @@ class FunctionsScreen(PaneScreen):
 
     def action_escape(self) -> None:
         box = self.query_one("#fn-filter", Input)
-        if self.focused is box or (self.focused is self.query_one("#fn-tree") and self._filter):
+        if self.focused is box or (self.focused is self.query_one(FunctionTree) and self._filter):
             box.value = ""
-            self.query_one("#fn-tree", Tree).focus()
+            self.query_one(FunctionTree).focus()
         else:
-            self.query_one("#fn-tree", Tree).focus()
+            self.query_one(FunctionTree).focus()
 
     @on(Tree.NodeSelected, "#fn-tree")
     def _selected(self, event: Tree.NodeSelected[FunctionSpec | None]) -> None:
@@ -265,13 +221,14 @@ class FunctionsScreen(PaneScreen):
     def _open_path(self, path: str) -> None:
         spec = find(self.specs, path)
         if spec is None:
-            self.notify(f"No function {path} on this deployment.", severity="warning", markup=False)
+            self.notify(
+                f"No function {clean_line(path, 80)} on this deployment.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.open_function(spec)
-        tree = self.query_one("#fn-tree", Tree)
-        for node in _walk(tree.root):
-            if node.data is spec:
-                self._cursor_to(node)
+        self.query_one(FunctionTree).select_spec(spec)
         self.query_one("#fn-args", TextArea).focus()
 
     def _update_title(self) -> None:
@@ -311,7 +268,7 @@ class FunctionsScreen(PaneScreen):
 
     def action_run(self) -> None:
         highlighted = self._highlighted()
-        on_list = self.focused is self.query_one("#fn-tree")
+        on_list = self.focused is self.query_one(FunctionTree)
         if on_list and highlighted is not None and highlighted is not self.current:
             self.open_function(highlighted)
         spec = self.current
@@ -335,7 +292,7 @@ class FunctionsScreen(PaneScreen):
             profile = self.host.context.settings.profile
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Run {TYPE_WORD[spec.function_type]} {spec.path}?",
+                    f"Run {TYPE_WORD[spec.function_type]} {clean_line(spec.path, 80)}?",
                     f"{profile} is protected. Arguments: {clean_line(text, 200)}",
                     typed=profile,
                     danger=True,
@@ -348,7 +305,9 @@ class FunctionsScreen(PaneScreen):
     def rerun(self, entry: HistoryEntry, run: bool) -> None:
         spec = find(self.specs, entry.function)
         if spec is None:
-            self.notify(f"{entry.function} is not on this deployment now.", markup=False)
+            self.notify(
+                f"{clean_line(entry.function, 80)} is not on this deployment now.", markup=False
+            )
             return
         self.open_function(spec)
         self.query_one("#fn-args", TextArea).load_text(fn_args.editor_text(_decoded(entry.args)))
@@ -361,7 +320,7 @@ class FunctionsScreen(PaneScreen):
             self._set_status(Text("Not connected yet: the Convex client is starting."), "-error")
             return
         self.running = True
-        self._set_status(Text(f"Running {spec.path}… (ctrl+g cancels)"))
+        self._set_status(Text(f"Running {clean(spec.path)}… (ctrl+g cancels)"))
         self._call(spec, args, self.identity)
 
     @work(group="functions-run", exclusive=True, exit_on_error=False, description="run function")
@@ -374,11 +333,10 @@ class FunctionsScreen(PaneScreen):
         try:
             report = await run_report(client, spec, args, identity)
         except asyncio.CancelledError:
+            cancelled = CallReport(spec, args, identity, "cancelled")
             self.running = False
-            self._set_status(
-                Text(f"Cancelled {spec.path}: the console stopped waiting."), "-refused"
-            )
-            self._record(CallReport(spec, args, identity, "cancelled"))
+            self.show_report(cancelled)
+            self._record(cancelled)
             raise
         self.running = False
         self.show_report(report)
@@ -401,32 +359,12 @@ class FunctionsScreen(PaneScreen):
         )
 
     def show_report(self, report: CallReport) -> None:
+        view = report_view(report)
+        self._set_status(Text(clean(view.status)), view.tone)
         result_tree = self.query_one("#fn-result", JsonTree)
-        logs: tuple[Any, ...] = ()
-        rid = f" · request {report.request_id}" if report.request_id else ""
-        took = f" {report.duration_ms:.0f} ms" if report.duration_ms is not None else ""
-        who = f" · {describe_identity(report.identity)}" if report.identity else ""
-        if report.outcome == "ok" and report.result is not None:
-            logs = report.result.log_lines
-            self._set_status(Text(f"✓ {report.spec.path}{took}{rid}{who}"))
-            result_tree.border_title = "Result"
-            result_tree.show(report.result.value)
-        elif report.outcome == "error" and isinstance(report.error, FunctionError):
-            err = report.error
-            logs = err.log_lines
-            self._set_status(Text(f"✗ function error{took}{rid}: {clean(err.summary)}"), "-error")
-            result_tree.border_title = "ConvexError data" if err.has_data else "Error"
-            result_tree.show(err.data if err.has_data else None)
-        elif report.outcome == "refused":
-            self._set_status(
-                Text(f"⊘ refused, nothing sent: {clean(str(report.error))}"), "-refused"
-            )
-            result_tree.show(None)
-        else:
-            self._set_status(Text(f"✗ transport error{took}: {clean(str(report.error))}"), "-error")
-            result_tree.border_title = "Result"
-            result_tree.show(None)
-        shown = [clean_line(str(line), 400) for line in logs[-MAX_LOG_LINES:]]
+        result_tree.border_title = view.title
+        result_tree.show(view.value)
+        shown = [clean_line(str(line), 400) for line in view.logs[-MAX_LOG_LINES:]]
         self.query_one("#fn-logs", Static).update(Text("\n".join(shown)))
 
     def _set_status(self, text: Text, tone: str = "") -> None:
@@ -455,28 +393,25 @@ class FunctionsScreen(PaneScreen):
     # ------------------------------------------------------------ watches
 
     def action_watch(self) -> None:
-        spec = self._highlighted() if self.focused is self.query_one("#fn-tree") else None
+        spec = self._highlighted() if self.focused is self.query_one(FunctionTree) else None
         spec = spec or self.current
         if spec is None or spec.function_type != "Query":
             self.notify("Watch works on queries: select one first.", markup=False)
             return
-        box = self.query_one("#fn-watches", Horizontal)
-        for panel in box.query(WatchPanel):
-            if panel.path == spec.path:
-                self.workers.cancel_group(self, f"functions-watch-{id(panel)}")
-                panel.remove()
-                box.set_class(len(box.children) <= 1, "-hidden")
-                return
-        if len(box.children) >= MAX_WATCHES:
+        shelf = self.query_one(WatchShelf)
+        pinned = shelf.find(spec.path)
+        if pinned is not None:
+            shelf.unpin(pinned)
+            return
+        if len(shelf.panels) >= MAX_WATCHES:
             self.notify(
                 f"At most {MAX_WATCHES} watches: w on a pinned one unpins it.", markup=False
             )
             return
-        text = (
-            self._args_by_path.get(spec.path, "")
-            if spec is not self.current
-            else (self.query_one("#fn-args", TextArea).text)
-        )
+        if spec is self.current:
+            text = self.query_one("#fn-args", TextArea).text
+        else:
+            text = self._args_by_path.get(spec.path, "")
         try:
             args = fn_args.prepare(spec.args, text or "{}")
         except fn_args.ArgsProblem as problem:
@@ -487,54 +422,17 @@ class FunctionsScreen(PaneScreen):
                 "Watches run as admin (one shared sync socket); act-as applies to runs.",
                 markup=False,
             )
-        panel = WatchPanel(spec.path, args)
-        box.mount(panel)
-        box.remove_class("-hidden")
-        self._start_watch(panel)
-
-    def _start_watch(self, panel: WatchPanel) -> None:
-        self.run_worker(
-            self._watch_loop(panel),
-            group=f"functions-watch-{id(panel)}",
-            description=f"watch {panel.path}",
-            exit_on_error=False,
-        )
-
-    async def _watch_loop(self, panel: WatchPanel) -> None:
-        client = self.host.convex
-        if client is None:
-            panel.set_state("not connected")
-            return
-        async with client.subscribe(panel.path, panel.args) as sub:
-            panel.set_state("subscribed")
-            while True:
-                try:
-                    value = await sub.__anext__()
-                except StopAsyncIteration:
-                    return
-                except FunctionError as exc:
-                    panel.set_state(f"error: {exc.summary}")
-                    continue
-                panel.update_value(value, datetime.now())
+        shelf.pin(spec.path, args, self.host.convex)
 
     def watches(self) -> list[WatchPanel]:
-        return list(self.query(WatchPanel))
-
-    def _clear_watches(self) -> None:
-        box = self.query_one("#fn-watches", Horizontal)
-        box.remove_children()
-        box.add_class("-hidden")
+        return self.query_one(WatchShelf).panels
 
     def on_screen_suspend(self) -> None:
         # Hidden pane: close every subscription (the server stops running them for us).
-        for panel in self.watches():
-            self.workers.cancel_group(self, f"functions-watch-{id(panel)}")
-            panel.set_state("paused")
+        self.query_one(WatchShelf).pause()
 
     def on_screen_resume(self) -> None:
-        for panel in self.watches():
-            if panel.state == "paused":
-                self._start_watch(panel)
+        self.query_one(WatchShelf).resume(self.host.convex)
 
     # ------------------------------------------------------------ identity, history, copy
 
@@ -571,7 +469,7 @@ class FunctionsScreen(PaneScreen):
                 self.rerun(choice[1], run=choice[0] == "rerun")
 
         profile = self.host.context.settings.profile
-        self.app.push_screen(FunctionHistoryScreen(entries, profile, None), chosen)
+        self.app.push_screen(FunctionHistoryScreen(entries, profile), chosen)
 
     def action_copy(self) -> None:
         if self.last_report is None:
@@ -579,15 +477,7 @@ class FunctionsScreen(PaneScreen):
             return
         line = self.last_report.history_entry().npx_line()
         self.app.copy_to_clipboard(line)
-        self.notify(f"Copied: {line}", markup=False)
-
-
-def _walk(node: TreeNode[Any]) -> list[TreeNode[Any]]:
-    out = []
-    for child in node.children:
-        out.append(child)
-        out.extend(_walk(child))
-    return out
+        self.notify(f"Copied: {clean_line(line, 300)}", markup=False)
 
 
 def _decoded(encoded: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tui.convex import values
 from tui.convex.errors import ConvexClientError, FunctionError
 from tui.convex.models import FunctionResult, FunctionSpec
-from tui.functions.store import HistoryEntry
+from tui.functions.store import HistoryEntry, describe_identity
 from tui.safety.guard import WriteKind, WriteRefused
 
 if TYPE_CHECKING:
@@ -115,3 +115,40 @@ async def run_report(
     except (ConvexClientError, NotRunnable) as exc:
         return CallReport(spec, args, identity, "transport", error=exc, duration_ms=took())
     return CallReport(spec, args, identity, "ok", result=result, duration_ms=result.duration_ms)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What the pane shows for a report: status line and tone, the tree's title and value."""
+
+    status: str
+    tone: str  # "" / "-error" / "-refused"
+    title: str
+    value: Any
+    logs: tuple[Any, ...]
+
+
+def report_view(report: CallReport) -> ReportView:
+    """Success, function error (with ConvexError data), refusal and transport error look apart."""
+    rid = f" · request {report.request_id}" if report.request_id else ""
+    took = f" {report.duration_ms:.0f} ms" if report.duration_ms is not None else ""
+    who = f" · {describe_identity(report.identity)}" if report.identity else ""
+    if report.outcome == "ok" and report.result is not None:
+        result = report.result
+        status = f"✓ {report.spec.path}{took}{rid}{who}"
+        return ReportView(status, "", "Result", result.value, result.log_lines)
+    if report.outcome == "error" and isinstance(report.error, FunctionError):
+        err = report.error
+        status = f"✗ function error{took}{rid}: {err.summary}"
+        title = "ConvexError data" if err.has_data else "Error"
+        return ReportView(
+            status, "-error", title, err.data if err.has_data else None, err.log_lines
+        )
+    if report.outcome == "refused":
+        return ReportView(
+            f"⊘ refused, nothing sent: {report.error}", "-refused", "Result", None, ()
+        )
+    if report.outcome == "cancelled":
+        status = f"Cancelled {report.spec.path}: the console stopped waiting."
+        return ReportView(status, "-refused", "Result", None, ())
+    return ReportView(f"✗ transport error{took}: {report.error}", "-error", "Result", None, ())
