@@ -65,6 +65,7 @@ class FunctionsScreen(PaneScreen):
         self._filter = ""
         self._history: History | None = None
         self._identities: IdentityStore | None = None
+        self._text_lines: dict[str, int] = {}  # id of a height-auto Static -> lines shown
 
     # ------------------------------------------------------------ layout
 
@@ -365,11 +366,20 @@ class FunctionsScreen(PaneScreen):
         result_tree.border_title = view.title
         result_tree.show(view.value)
         shown = [clean_line(str(line), 400) for line in view.logs[-MAX_LOG_LINES:]]
-        self.query_one("#fn-logs", Static).update(Text("\n".join(shown)))
+        self._update_text(self.query_one("#fn-logs", Static), Text("\n".join(shown)))
+
+    def _update_text(self, widget: Static, text: Text) -> None:
+        """Update a height-auto Static, re-laying out the screen only when its height changes
+        (a full layout costs more than the rest of showing a result)."""
+        width = max(widget.content_size.width, 1)
+        lines = len(text.wrap(self.app.console, width)) if text.plain else 0
+        relayout = lines != self._text_lines.get(widget.id or "")
+        self._text_lines[widget.id or ""] = lines
+        widget.update(text, layout=relayout)
 
     def _set_status(self, text: Text, tone: str = "") -> None:
         status = self.query_one("#fn-status", Static)
-        status.update(text)
+        self._update_text(status, text)
         status.set_class(tone == "-error", "-error")
         status.set_class(tone == "-refused", "-refused")
 
