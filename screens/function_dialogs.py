@@ -113,19 +113,29 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
         Binding("e", "choose('load')", "To editor", id="history.load"),
         Binding("c", "copy('npx')", "Copy npx", id="history.copy_npx"),
         Binding("t", "copy('tui')", "Copy convex-tui", id="history.copy_tui"),
+        Binding("f", "scope", "This function/all", id="history.scope"),
     ]
 
-    def __init__(self, entries: list[HistoryEntry], profile: str) -> None:
+    def __init__(
+        self, entries: list[HistoryEntry], profile: str, function: str | None = None
+    ) -> None:
         super().__init__()
-        self.entries = list(reversed(entries))  # newest first
+        self.all_entries = list(reversed(entries))  # newest first
         self.profile = profile
+        # Like the dashboard: the open function's calls first; `f` shows every call.
+        self.function = function if any(e.function == function for e in entries) else None
+        self._scoped = self.function  # what `f` toggles back to
+        self.entries: list[HistoryEntry] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content.styled(f"History · {len(self.entries)} calls", "bold"), id="title")
+            yield Static("", id="title")
             yield DataTable(id="history", cursor_type="row")
             yield Static(
-                Content("enter/r re-run · e to editor · c copy npx · t copy convex-tui · esc"),
+                Content(
+                    "enter/r re-run · e to editor · c copy npx · t copy convex-tui · "
+                    "f this function/all · esc"
+                ),
                 classes="hint",
             )
             yield Static("", id="line")
@@ -134,6 +144,18 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
         table: DataTable[Text] = self.query_one(DataTable)
         for col in ("time", "function", "outcome", "ms", "as", "args"):
             table.add_column(col, key=col)
+        self._fill()
+        table.focus()
+
+    def _fill(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        table.clear()
+        fn = self.function
+        self.entries = [e for e in self.all_entries if fn is None or e.function == fn]
+        scope = f"{clean_line(fn, 60)} · " if fn else ""
+        self.query_one("#title", Static).update(
+            Content.styled(f"History · {scope}{len(self.entries)} calls", "bold")
+        )
         for i, e in enumerate(self.entries):
             when = datetime.fromtimestamp(e.at).strftime("%m-%d %H:%M:%S")
             who = (e.identity or {}).get("subject") or ("user" if e.identity else "admin")
@@ -146,8 +168,11 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
                 Text(clean_line(json.dumps(e.args, sort_keys=True), 60)),
                 key=str(i),
             )
-        table.focus()
         self._show_line()
+
+    def action_scope(self) -> None:
+        self.function = None if self.function is not None else self._scoped
+        self._fill()
 
     def _selected(self) -> HistoryEntry | None:
         table: DataTable[Text] = self.query_one(DataTable)

@@ -479,7 +479,8 @@ class FunctionsScreen(PaneScreen):
                 self.rerun(choice[1], run=choice[0] == "rerun")
 
         profile = self.host.context.settings.profile
-        self.app.push_screen(FunctionHistoryScreen(entries, profile), chosen)
+        current = self.current.path if self.current is not None else None
+        self.app.push_screen(FunctionHistoryScreen(entries, profile, current), chosen)
 
     def action_copy(self) -> None:
         if self.last_report is None:

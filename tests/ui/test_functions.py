@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import OptionList, Static, TextArea, Tree
 
 from screens.app import ConsoleApp, make_app
+from screens.function_dialogs import FunctionHistoryScreen
 from screens.functions import FunctionsScreen
 from screens.pane import PaneTarget
 from screens.widgets.json_tree import JsonTree
@@ -232,18 +233,36 @@ async def test_history_survives_a_restart(sandbox: SandboxThread) -> None:
     app = build(sandbox)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_pane(pilot)
+        await run(pilot, screen, "messages:list", "{}")
         await run(pilot, screen, "tasks:list", '{status: "pending"}')
         await saved(pilot, app)
     app2 = build(sandbox)
     async with app2.run_test(size=(120, 40)) as pilot:
         screen = await open_pane(pilot)
-        await pilot.press("escape", "h")
-        await until(pilot, lambda: app2.screen.__class__.__name__ == "FunctionHistoryScreen")
-        line = str(app2.screen.query_one("#line", Static).render())
+
+        async def history() -> FunctionHistoryScreen:
+            await pilot.press("escape", "h")
+            dialog = await until(
+                pilot, lambda: isinstance(app2.screen, FunctionHistoryScreen) and app2.screen
+            )
+            assert isinstance(dialog, FunctionHistoryScreen)
+            return dialog
+
+        dialog = await history()  # nothing open: every call, newest first
+        assert [e.function for e in dialog.entries] == ["tasks:list", "messages:list"]
+        line = str(dialog.query_one("#line", Static).render())
         assert "npx convex run tasks:list" in line and '"status":"pending"' in line
+        await pilot.press("escape")
+        # With a function open, its calls only (like the dashboard); `f` shows them all.
+        screen.open_target(PaneTarget("function", "messages:list"))
+        dialog = await history()
+        assert [e.function for e in dialog.entries] == ["messages:list"]
+        await pilot.press("f")
+        assert [e.function for e in dialog.entries] == ["tasks:list", "messages:list"]
         await pilot.press("r")  # re-run the newest call
         await until(pilot, lambda: screen.last_report is not None and not screen.running)
         assert screen.last_report is not None and screen.last_report.outcome == "ok"
+        assert screen.last_report.spec.path == "tasks:list"
         assert screen.last_report.args == {"status": "pending"}
 
 
