@@ -129,6 +129,18 @@ class JsonTree(Tree[JsonNode]):
         self.changed: frozenset[JsonPath] = frozenset()
         self._styles: dict[str, Style] = {}
 
+    def on_mount(self) -> None:
+        # Labels carry resolved colours: rebuild them when the theme changes.
+        # (after the refresh: the new theme's CSS is applied by then).
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self, _theme: str) -> None:
+        self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        if self._styles:
+            self.show(self.value, self.changed)
+
     def _style(self, name: str) -> Style:
         try:
             return self.get_component_rich_style(f"json-tree--{name}", partial=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.widgets import OptionList, Static, TextArea, Tree
 
 from screens.app import ConsoleApp, make_app
@@ -383,3 +384,39 @@ async def test_palette_jumps_to_a_function_and_deploys_refresh(sandbox: SandboxT
         await until(pilot, lambda: screen.specs is not specs_before, what="list reloaded")
         after = sum(1 for _m, _p, udf in list(sandbox.request_log) if udf.endswith("apiSpec"))
         assert after == loads + 1
+
+
+async def test_json_tree_marks_convex_types_and_follows_the_theme() -> None:
+    from textual.app import App, ComposeResult
+
+    from tui.convex.ids import encode_id
+    from tui.convex.values import Int64
+
+    doc_id = encode_id(10001, bytes(16))
+
+    class One(App[None]):
+        opened: list[str] = []
+
+        def compose(self) -> ComposeResult:
+            yield JsonTree("v")
+
+        def on_json_tree_id_selected(self, event: JsonTree.IdSelected) -> None:
+            self.opened.append(event.doc_id)
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree = app.query_one(JsonTree)
+        tree.show({"n": Int64(-7), "b": b"\x00\xff", "id": doc_id, "s": "\x1b[31mred"})
+        await pilot.pause()
+        labels = {str(n.label) for n in tree.root.children}
+        assert "n: -7n  int64" in labels and f'id: "{doc_id}"  id' in labels
+        assert any(label.startswith("b: 2 bytes AP8=") for label in labels)
+        assert not any("\x1b" in label for label in labels), "escape sequences never reach labels"
+        before = Text.assemble(tree.root.children[0].label).spans
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert Text.assemble(tree.root.children[0].label).spans != before
+        tree.focus()
+        tree.move_cursor(tree.root.children[2])
+        await pilot.press("enter")
+        await until(pilot, lambda: app.opened == [doc_id], what="id opened")
