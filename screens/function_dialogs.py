@@ -117,11 +117,16 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
     ]
 
     def __init__(
-        self, entries: list[HistoryEntry], profile: str, function: str | None = None
+        self,
+        entries: list[HistoryEntry],
+        profile: str | None,
+        url: str,
+        function: str | None = None,
     ) -> None:
         super().__init__()
         self.all_entries = list(reversed(entries))  # newest first
-        self.profile = profile
+        self.profile = profile  # a settings-file profile, or None: copied lines use --url
+        self.url = url
         # Like the dashboard: the open function's calls first; `f` shows every call.
         self.function = function if any(e.function == function for e in entries) else None
         self._scoped = self.function  # what `f` toggles back to
@@ -203,7 +208,7 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
         entry = self._selected()
         if entry is None:
             return
-        line = entry.npx_line() if which == "npx" else entry.tui_line(self.profile)
+        line = entry.npx_line() if which == "npx" else entry.tui_line(self.profile, self.url)
         self.app.copy_to_clipboard(line)
         self.notify(f"Copied: {clean_line(line, 300)}", markup=False)
 

@@ -478,9 +478,11 @@ class FunctionsScreen(PaneScreen):
             if choice is not None:
                 self.rerun(choice[1], run=choice[0] == "rerun")
 
-        profile = self.host.context.settings.profile
+        settings = self.host.context.settings
+        profile = settings.profile if settings.profile in settings.profiles else None
         current = self.current.path if self.current is not None else None
-        self.app.push_screen(FunctionHistoryScreen(entries, profile, current), chosen)
+        dialog = FunctionHistoryScreen(entries, profile, settings.url, current)
+        self.app.push_screen(dialog, chosen)
 
     def action_copy(self) -> None:
         if self.last_report is None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,10 @@ from tests.peers.conftest import ConvexCli, Sandbox
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeProber, settings
 from tui.config.secret import Secret
+from tui.convex import values
 from tui.convex.models import FunctionSpec
+from tui.convex.values import Int64
+from tui.functions.store import HistoryEntry
 
 pytestmark = [pytest.mark.peers, pytest.mark.timeout(90)]
 
@@ -71,3 +78,35 @@ async def test_pane_list_equals_function_spec(
     }
     assert len(shown) == len(cli)
     assert pane == cli
+
+
+def test_copied_command_lines_run_and_agree(
+    convex_cli: ConvexCli, peer_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The history's `npx convex run …` and `convex-tui run …` lines, run as copied, print the
+    same value (int64 and nested args included)."""
+    entry = HistoryEntry(
+        function="debug:echo",
+        args=values.encode({"value": {"n": Int64(5), "s": 'it\'s "quoted"', "l": [1.5]}}),
+        identity=None,
+        outcome="ok",
+        duration_ms=1.0,
+    )
+    npx = shlex.split(entry.npx_line())
+    assert npx[:2] == ["npx", "convex"]
+    theirs = convex_cli.run(*npx[2:])
+    assert theirs.code == 0, theirs.describe()
+    tui = shlex.split(entry.tui_line(None, peer_sandbox.url))
+    assert tui[0] == "convex-tui"
+    env = {**os.environ, "CONVEX_SELF_HOSTED_ADMIN_KEY": peer_sandbox.admin_key}
+    ours = subprocess.run(
+        [sys.executable, "-m", "tui", *tui[1:]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert ours.returncode == 0, ours.stderr
+    assert json.loads(ours.stdout) == json.loads(theirs.stdout)
+    assert json.loads(ours.stdout)["n"] == {"$integer": "BQAAAAAAAAA="}

@@ -20,6 +20,8 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from tui.safety.text import scrub_url
+
 HISTORY_LIMIT = 500
 
 
@@ -51,10 +53,14 @@ class HistoryEntry:
             parts += ["--identity", _compact(self.identity)]
         return shlex.join(parts)
 
-    def tui_line(self, profile: str | None = None) -> str:
+    def tui_line(self, profile: str | None = None, url: str | None = None) -> str:
+        """With a settings-file profile, ``--profile``; otherwise ``--url`` (the key comes from
+        the environment or the project's env file, never from the line)."""
         parts = ["convex-tui"]
         if profile:
             parts += ["--profile", profile]
+        elif url:
+            parts += ["--url", scrub_url(url)]
         parts += ["run", self.function, _compact(self.args)]
         if self.identity:
             parts += ["--identity", _compact(self.identity)]
