@@ -122,6 +122,13 @@ async def test_create_then_list_shows_the_task(sandbox: SandboxThread) -> None:
         assert tree.value == listed.result.value
         logs = str(screen.query_one("#fn-logs", Static).render())
         assert "Listing tasks" in logs
+        # An id in the result opens its document in the Data pane.
+        created_id = await run(pilot, screen, "tasks:create", '{title: "open me"}')
+        assert created_id.result is not None
+        tree.focus()
+        tree.move_cursor(tree.root.children[0])
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "data", what="data pane")
 
 
 async def test_convex_error_data_is_shown_apart(sandbox: SandboxThread) -> None:
