@@ -128,6 +128,7 @@ class JsonTree(Tree[JsonNode]):
         self.value: Any = None
         self.changed: frozenset[JsonPath] = frozenset()
         self._styles: dict[str, Style] = {}
+        self._first_change: TreeNode[JsonNode] | None = None
 
     def on_mount(self) -> None:
         # Labels carry resolved colours: rebuild them when the theme changes.
@@ -153,6 +154,7 @@ class JsonTree(Tree[JsonNode]):
         self.value = value
         self.changed = frozenset(changed)
         self.clear()
+        self._first_change = None
         self.root.data = JsonNode((), value)
         expand_all = _count(value, EXPAND_ALL_BELOW) <= EXPAND_ALL_BELOW
         if isinstance(value, dict | list):
@@ -160,6 +162,12 @@ class JsonTree(Tree[JsonNode]):
         else:
             self.root.add_leaf(self._label(None, value, ()), JsonNode((), value))
         self.root.expand()
+        if self._first_change is not None:  # bring what changed into view
+            self.call_after_refresh(self._reveal, self._first_change)
+
+    def _reveal(self, node: TreeNode[JsonNode]) -> None:
+        if node.tree is self and node.line >= 0:
+            self.scroll_to_node(node, animate=False)
 
     def _fill(self, node: TreeNode[JsonNode], value: Any, path: JsonPath, expand_all: bool) -> None:
         items: list[tuple[str | int, Any]] = (
@@ -174,7 +182,9 @@ class JsonTree(Tree[JsonNode]):
                 if expand_all or len(child_path) < 2 or self._has_change(child_path):
                     child.expand()
             else:
-                node.add_leaf(label, JsonNode(child_path, item))
+                child = node.add_leaf(label, JsonNode(child_path, item))
+            if self._first_change is None and child_path in self.changed:
+                self._first_change = child
         if len(items) > MAX_CHILDREN:
             more = Text(f"… {len(items) - MAX_CHILDREN} more", self._styles["muted"])
             node.add_leaf(more, JsonNode((*path, "…"), None))

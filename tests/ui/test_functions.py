@@ -308,6 +308,8 @@ async def test_watch_updates_when_another_process_mutates(sandbox: SandboxThread
         assert panel.previous[-1]["body"] == "from another process"
         tree = panel.query_one(JsonTree)
         assert any(path[0] == len(panel.previous) - 1 for path in tree.changed)
+        # The new message is the last item: the panel scrolls it into view.
+        await until(pilot, lambda: tree.scroll_y > 0, what="scrolled to the change")
         # Hidden pane: the watch pauses, and resumes when shown again.
         await pilot.press("1")
         await until(pilot, lambda: panel.state == "paused")
