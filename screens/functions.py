@@ -40,7 +40,7 @@ from tui.functions.store import History, HistoryEntry, IdentityStore, describe_i
 from tui.safety.text import clean, clean_line
 
 FILTER_IDLE = "/ filter (esc clears)"
-FILTER_TYPING = "type words · enter: to the list · esc: clear"
+FILTER_TYPING = "type words · enter opens · esc clears"
 MAX_LOG_LINES = 50
 
 
