@@ -11,13 +11,31 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from screens.pane import PaneTarget
 from tui.keys import PANES
+
+FUNCTION_LIST_TIMEOUT = 2.0
 
 if TYPE_CHECKING:
     from tui.config import Settings
 
 
 class ConsoleCommands(Provider):
+    _functions: list[str] = []
+
+    async def startup(self) -> None:
+        """Function paths for "Function: …" hits (bounded: a dead deployment only loses them)."""
+        import asyncio
+
+        client = getattr(self.app, "convex", None)
+        if client is None:
+            return
+        try:
+            specs = await asyncio.wait_for(client.list_functions(), FUNCTION_LIST_TIMEOUT)
+        except Exception:  # noqa: BLE001 - the palette works without the function list
+            return
+        self._functions = sorted(s.path for s in specs if not s.is_http)
+
     def _commands(self) -> list[tuple[str, str, Callable[[], object], bool]]:
         """(title, help, callback, shown when the query is empty)."""
         app = self.app
@@ -68,6 +86,15 @@ class ConsoleCommands(Provider):
                     partial(run, "deploy"), True))  # fmt: skip
         out.append(("dev:backend: start/stop", "npx convex dev in the background",
                     partial(run, "dev_backend"), False))  # fmt: skip
+        for path in self._functions:
+            out.append(
+                (
+                    f"Function: {path}",
+                    "Open it in the Functions pane",
+                    partial(app.open_in, "functions", PaneTarget("function", path)),  # type: ignore[attr-defined]
+                    False,
+                )
+            )
         out.append(("Help: keys", "Every key and what it does", partial(run, "help"), True))
         out.append(("Quit", "Leave the console", partial(run, "quit"), True))
         return out

@@ -27,6 +27,8 @@ SCREEN_OF = {
     "env_edit.tcss": "EnvEditScreen",
     "data.tcss": "DataScreen",
     "functions.tcss": "FunctionsScreen",
+    "act_as.tcss": "ActAsScreen",
+    "function_history.tcss": "FunctionHistoryScreen",
     "logs.tcss": "LogsScreen",
 }
 

@@ -16,7 +16,14 @@ from tui.convex.ids import InvalidId, decode_id
 
 
 class ArgValidationError(Exception):
-    """The arguments do not match the function's validator."""
+    """The arguments do not match the function's validator.
+
+    ``path`` names the offending field (``title``, ``items[2].id``; empty for the top level) so
+    the console can point at it; the message keeps the backend's wording."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def _show(value: Any) -> str:
@@ -93,7 +100,8 @@ class V:
         where = f"Path: .{path}\n" if path else ""
         return ArgValidationError(
             f"Value does not match validator.\n{where}"
-            f"Value: {_show(value)}\nValidator: {self.describe()}"
+            f"Value: {_show(value)}\nValidator: {self.describe()}",
+            path,
         )
 
     def _check(self, value: Any, path: str) -> None:  # noqa: C901 - one branch per kind
@@ -146,14 +154,16 @@ class V:
                 raise ArgValidationError(
                     f"Object is missing the required field `{name}`. Consider wrapping the field "
                     "validator in `v.optional(...)` if this is expected.\n\n"
-                    f"Object: {_show(value)}\nValidator: {self.describe()}"
+                    f"Object: {_show(value)}\nValidator: {self.describe()}",
+                    f"{path}.{name}" if path else name,
                 )
             fv._check(value[name], f"{path}.{name}" if path else name)
         for name in value:
             if name not in fields:
                 raise ArgValidationError(
                     f"Object contains extra field `{name}` that is not in the validator.\n\n"
-                    f"Object: {_show(value)}\nValidator: {self.describe()}"
+                    f"Object: {_show(value)}\nValidator: {self.describe()}",
+                    f"{path}.{name}" if path else name,
                 )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
+import json
 import logging
 import os
 import secrets
@@ -11,6 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -97,6 +100,23 @@ class SandboxServer:
         self.site_url = ""
         self.admin_key = ""
         self.deployment: Deployment
+        # Every API request as (method, URL path, function path or ""), newest last: tests
+        # assert on it (e.g. that invalid arguments were never sent).
+        self.request_log: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=2000)
+
+    @web.middleware
+    async def _log_request(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        udf = ""
+        if request.method == "POST" and request.path.startswith("/api/") and request.can_read_body:
+            try:  # aiohttp caches the body: the handler reads it again
+                body = json.loads(await request.read() or b"null")
+                udf = str(body.get("path") or "") if isinstance(body, dict) else ""
+            except ValueError:
+                pass
+        self.request_log.append((request.method, request.path, udf))
+        return await handler(request)
 
     async def __aenter__(self) -> SandboxServer:
         await self.start()
@@ -124,7 +144,7 @@ class SandboxServer:
         await self.deployment.start()
         await self._prepare_data(storage)
 
-        api = web.Application(middlewares=[errors_middleware])
+        api = web.Application(middlewares=[self._log_request, errors_middleware])
         api[DEPLOYMENT_KEY] = self.deployment
         api[LOG_POLL_KEY] = self.log_poll_seconds
         add_api_routes(api)
@@ -197,6 +217,10 @@ class SandboxThread:
     @property
     def admin_key(self) -> str:
         return self.server.admin_key
+
+    @property
+    def request_log(self) -> collections.deque[tuple[str, str, str]]:
+        return self.server.request_log
 
     @property
     def deployment(self) -> Deployment:
