@@ -26,6 +26,7 @@ from tui.convex.errors import (
     FunctionNotFound,
 )
 from tui.convex.models import FunctionResult, LogEntry
+from tui.safety.text import safe_stream
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -104,11 +105,17 @@ def _entry(
     command: Command, args: Any, settings: Settings, out: TextIO | None, err: TextIO | None,
     *, on_interrupt: int,
 ) -> int:  # fmt: skip
-    """Run one headless command: usage errors exit 2 with a message, Ctrl-C is not a crash."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    """Run one headless command: usage errors exit 2 with a message, Ctrl-C is not a crash.
+
+    Human-readable output (stderr always, stdout unless --json/--jsonl) goes through the
+    sanitizer: log lines and errors come from the deployment and may hold escapes or the key."""
+    key = settings.admin_key
+    safe_err = safe_stream(err or sys.stderr, key)
+    as_json = bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
+    safe_out = (out or sys.stdout) if as_json else safe_stream(out or sys.stdout, key)
+    err = safe_err
     try:
-        return asyncio.run(command(args, settings, out, err))
+        return asyncio.run(command(args, settings, safe_out, safe_err))
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
