@@ -64,6 +64,8 @@ def parse_args_json(text: str | None) -> dict[str, Any]:
         return {}
     try:
         raw = json5.loads(text)
+    except RecursionError:
+        raise UsageError("Arguments are nested too deeply.") from None
     except ValueError as exc:
         raise UsageError(f"Arguments are not valid JSON5: {exc}") from None
     if not isinstance(raw, dict):
@@ -124,6 +126,9 @@ def _entry(
         return EXIT_USAGE
     except KeyboardInterrupt:
         return on_interrupt
+    except (values.ValueError_, RecursionError) as exc:  # a malformed value from the server
+        print(f"error: the deployment sent a malformed value: {exc}", file=safe_err)
+        return EXIT_USAGE
 
 
 def run_main(

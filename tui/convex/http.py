@@ -218,7 +218,7 @@ class HttpTransport:
     def parse_json(self, resp: httpx.Response) -> Any:
         try:
             return json.loads(resp.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise MalformedResponse(
                 f"{resp.request.url.path} answered with something that is not JSON: "
                 f"{self._scrub(resp.text[:80])!r}"

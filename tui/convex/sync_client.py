@@ -231,6 +231,14 @@ class SyncClient:
                 error = scrub(
                     str(exc) or type(exc).__name__, self._key.reveal() if self._key else None
                 )
+            except Exception as exc:  # noqa: BLE001 - a bug must not leave "connected" behind
+                # The session cannot go on: say so in the state, and every waiter gets the error.
+                self._on_disconnect()
+                text = scrub(
+                    f"{type(exc).__name__}: {exc}", self._key.reveal() if self._key else None
+                )
+                self._fatal(ConnectionLost(f"The sync session failed: {text}"))
+                return
             finally:
                 self._on_disconnect()
             if self.fatal_error is not None or self._closed:
@@ -315,7 +323,7 @@ class SyncClient:
     async def _handle(self, raw: str | bytes) -> None:
         try:
             msg = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Reconnect("the server sent invalid JSON") from None
         if not isinstance(msg, dict):
             raise Reconnect("the server sent a non-object message")
@@ -331,8 +339,8 @@ class SyncClient:
                 )
             elif kind == "FatalError":
                 raise Reconnect(f"server error: {msg.get('error')}")
-        except (KeyError, TypeError, ValueError, values.ValueError_) as exc:
-            raise Reconnect(f"malformed {kind} message: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise Reconnect(f"malformed {str(kind)[:40]} message: {exc}") from None
 
     def _transition(self, msg: dict[str, Any]) -> None:
         start = StateVersion.parse(msg["startVersion"])

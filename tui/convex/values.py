@@ -34,11 +34,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def _unb64(text: object, what: str = "$bytes") -> bytes:
+    if not isinstance(text, str):
+        raise ValueError_(f"{what} must hold a base64 string, got {type(text).__name__}")
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError) as exc:
-        raise ValueError_(f"invalid base64: {text!r}") from exc
+        raise ValueError_(f"invalid base64 in {what}: {text[:40]!r}") from exc
 
 
 def _is_special_float(x: float) -> bool:
@@ -79,24 +81,30 @@ def encode(value: Value, _depth: int = 0) -> Json:
     raise ValueError_(f"{type(value).__name__} is not a Convex value")
 
 
-def decode(data: Json) -> Value:
-    """Convex encoded JSON → Python value."""
+def decode(data: Json, _depth: int = 0) -> Value:
+    """Convex encoded JSON → Python value. Malformed input (whoever sent it) is a `ValueError_`
+    with a clear message, never a crash: wrong wrapper types, bad base64, deep nesting."""
+    if _depth > MAX_NESTING * 4:
+        raise ValueError_(f"value nested too deeply (more than {MAX_NESTING * 4} levels)")
     if data is None or isinstance(data, bool | str):
         return data
     if isinstance(data, int | float):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise ValueError_(f"number out of float64 range: {str(data)[:40]}…") from None
     if isinstance(data, list):
-        return [decode(v) for v in data]
+        return [decode(v, _depth + 1) for v in data]
     if isinstance(data, dict):
         if len(data) == 1:
             ((key, inner),) = data.items()
             if key == "$integer":
-                raw = _unb64(inner)
+                raw = _unb64(inner, key)
                 if len(raw) != 8:
                     raise ValueError_("$integer must be 8 bytes")
                 return Int64(struct.unpack("<q", raw)[0])
             if key == "$float":
-                raw = _unb64(inner)
+                raw = _unb64(inner, key)
                 if len(raw) != 8:
                     raise ValueError_("$float must be 8 bytes")
                 f = struct.unpack("<d", raw)[0]
@@ -104,16 +112,18 @@ def decode(data: Json) -> Value:
                     raise ValueError_("$float used for an ordinary number")
                 return f
             if key == "$bytes":
-                return _unb64(inner)
+                return _unb64(inner, key)
             if key in ("$set", "$map"):
                 raise ValueError_(f"{key} is an unsupported legacy type")
         out: dict[str, Value] = {}
         for key, v in data.items():
+            if not isinstance(key, str):
+                raise ValueError_(f"object keys must be strings, got {type(key).__name__}")
             if key.startswith("$"):
-                raise ValueError_(f"invalid field name {key!r}")
-            out[key] = decode(v)
+                raise ValueError_(f"invalid field name {key[:40]!r}")
+            out[key] = decode(v, _depth + 1)
         return out
-    raise ValueError_(f"not JSON: {data!r}")
+    raise ValueError_(f"not a Convex value: {type(data).__name__}")
 
 
 def to_clean_json(value: Value) -> Json:
