@@ -242,16 +242,62 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
 
     async with _client(settings) as client:
         try:
+            # A stalled backend holds requests just like an empty log does: ask /version first,
+            # with a bound, so "no entries" is never silence from a dead server.
+            try:
+                async with asyncio.timeout(REACH_WAIT_S):
+                    await client.version()
+            except TimeoutError:
+                raise GaveUp(f"the deployment did not answer within {REACH_WAIT_S:.0f} s") from None
             if not follow:
                 # One answer: the backlog (all of it, or the last N with --history N).
                 once = client.stream_logs(history=int(history) if history is not None else True)
-                for entry in await once.snapshot():
+                entries = await once.snapshot()
+                for entry in entries:
                     emit(entry)
+                if not entries:
+                    print("(no log entries yet)", file=err)
                 return EXIT_OK
-            stream = client.stream_logs(history=int(history) if history is not None else False)
+            stream = client.stream_logs(
+                history=int(history) if history is not None else False,
+                on_error=_FollowStatus(err).report,
+            )
             async for entry in stream:
                 emit(entry)
         except ConvexClientError as exc:
             print(f"error: {exc.message}", file=err)
             return EXIT_USAGE
     return EXIT_OK
+
+
+REACH_WAIT_S = 10.0  # how long `logs` waits for /version before saying the backend is stalled
+FOLLOW_GIVE_UP_S = 120.0  # `logs --follow` gives up after failing this long in a row
+
+
+class GaveUp(ConvexClientError):
+    """A bounded wait ran out; the command says so and exits non-zero."""
+
+
+class _FollowStatus:
+    """`logs --follow`'s status line on stderr: what is wrong, that it retries, and when it
+    gives up (every wait has a bound)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._since: float | None = None
+        self._last = ""
+
+    def report(self, exc: ConvexTransportError | None) -> None:
+        if exc is None:
+            if self._since is not None:
+                print("logs: connected again", file=self._err, flush=True)
+            self._since, self._last = None, ""
+            return
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        if exc.message != self._last:
+            self._last = exc.message
+            print(f"logs: {exc.message} — retrying", file=self._err, flush=True)
+        if now - self._since > FOLLOW_GIVE_UP_S:
+            raise GaveUp(f"gave up after {FOLLOW_GIVE_UP_S:.0f} s: {exc.message}")
