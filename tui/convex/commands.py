@@ -24,6 +24,7 @@ from tui.convex.errors import (
     ConvexTransportError,
     FunctionError,
     FunctionNotFound,
+    Timeout,
 )
 from tui.convex.models import FunctionResult, LogEntry
 from tui.safety.text import safe_stream
@@ -247,8 +248,10 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
             try:
                 async with asyncio.timeout(REACH_WAIT_S):
                     await client.version()
-            except TimeoutError:
+            except (TimeoutError, Timeout):
                 raise GaveUp(f"the deployment did not answer within {REACH_WAIT_S:.0f} s") from None
+            except ConvexClientError:
+                pass  # refused, 404…: the log request below says what is wrong
             if not follow:
                 # One answer: the backlog (all of it, or the last N with --history N).
                 once = client.stream_logs(history=int(history) if history is not None else True)
