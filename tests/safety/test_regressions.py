@@ -127,22 +127,24 @@ def test_odd_env_file_urls_do_not_crash_settings_or_doctor(tmp_path: Path) -> No
 
 
 async def test_follow_from_an_empty_log_keeps_the_first_entries(tmp_path: Path) -> None:
-    async with SandboxServer(memory=True, seed="empty", log_poll_seconds=5) as sb:
-        async with ConvexClient(sb.url, Secret(sb.admin_key)) as client:
-            got: list[str] = []
+    got: list[str] = []
+    async with (
+        SandboxServer(memory=True, seed="empty", log_poll_seconds=5) as sb,
+        ConvexClient(sb.url, Secret(sb.admin_key)) as client,
+    ):
 
-            async def follow() -> None:
-                async for entry in client.stream_logs(history=False):
-                    got.extend(line.message for line in entry.log_lines)
+        async def follow() -> None:
+            async for entry in client.stream_logs(history=False):
+                got.extend(line.message for line in entry.log_lines)
 
-            task = asyncio.create_task(follow())
-            await asyncio.sleep(1.5)  # the first poll is held: the server's log is empty
-            for i in range(3):
-                await client.run_function("debug:echo", {"value": f"e{i}"})
-            async with asyncio.timeout(10):
-                while len(got) < 3:  # noqa: ASYNC110 - the stream has no event to await
-                    await asyncio.sleep(0.05)
-            task.cancel()
+        task = asyncio.create_task(follow())
+        await asyncio.sleep(1.5)  # the first poll is held: the server's log is empty
+        for i in range(3):
+            await client.run_function("debug:echo", {"value": f"e{i}"})
+        async with asyncio.timeout(10):
+            while len(got) < 3:  # noqa: ASYNC110 - the stream has no event to await
+                await asyncio.sleep(0.05)
+        task.cancel()
     assert [g.split()[-1].strip("'") for g in got[:3]] == ["e0", "e1", "e2"]
 
 
@@ -205,7 +207,7 @@ def test_logs_follow_against_a_down_backend_reports_and_gives_up(
 async def test_seeding_is_atomic_across_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = sandbox_server.seed_demo
+    real = sandbox_server.seed_demo  # type: ignore[attr-defined]
 
     def crash(w: Any) -> None:
         real(w)
@@ -216,9 +218,11 @@ async def test_seeding_is_atomic_across_a_crash(
         async with SandboxServer(data_dir=tmp_path / "d"):
             pass
     monkeypatch.setattr(sandbox_server, "seed_demo", real)
-    async with SandboxServer(data_dir=tmp_path / "d") as sb:
-        async with ConvexClient(sb.url, Secret(sb.admin_key)) as client:
-            tables = await client.list_tables()
+    async with (
+        SandboxServer(data_dir=tmp_path / "d") as sb,
+        ConvexClient(sb.url, Secret(sb.admin_key)) as client,
+    ):
+        tables = await client.list_tables()
     assert tables and any(t.count for t in tables)
 
 
@@ -237,7 +241,8 @@ async def test_database_is_private(tmp_path: Path) -> None:
 
 
 async def test_malformed_check_admin_key_and_results_are_errors(scripted: Scripted) -> None:
-    for body in ({}, {"allowedOps": []}, [], "ok"):
+    bodies: list[Any] = [{}, {"allowedOps": []}, [], "ok"]
+    for body in bodies:
         scripted.json("GET", "/api/check_admin_key", body)
         async with ConvexClient(scripted.url, Secret("k|" + "a" * 20)) as client:
             with pytest.raises(MalformedResponse):
