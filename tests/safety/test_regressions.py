@@ -257,3 +257,52 @@ async def test_malformed_check_admin_key_and_results_are_errors(scripted: Script
 
 
 _ = web  # aiohttp is the scripted server's
+
+
+# ---------------------------------------------------------------- 5, 8: sync session bounds
+
+
+async def test_subscription_and_ws_mutation_against_a_failing_server_are_bounded(
+    scripted: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.convex import sync_client, sync_types
+    from tui.convex.backoff import Backoff
+    from tui.convex.errors import Timeout
+
+    async def fail(_: web.Request) -> web.StreamResponse:
+        return web.Response(status=500, text="boom")
+
+    scripted.on("GET", "/api/sync", fail)
+    monkeypatch.setattr(sync_types, "FIRST_VALUE_S", 0.5)
+    monkeypatch.setattr(sync_client, "MUTATION_WAIT_S", 0.5)
+    fast = lambda: Backoff(initial=0.01, maximum=0.05)  # noqa: E731
+    async with ConvexClient(scripted.url, None, backoff=fast) as client:
+        sub = client.subscribe("m:get")
+        with pytest.raises(Timeout, match="HTTP 500"):
+            await anext(sub)
+        with pytest.raises(Timeout, match="never sent"):
+            await client.mutation_ws("m:set")
+        await sub.aclose()
+
+
+async def test_a_sync_session_that_dies_says_so_to_its_subscribers(
+    scripted: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.client.fake_sync import FakeSync
+    from tui.convex.errors import ConnectionLost
+    from tui.convex.sync_client import SyncClient
+
+    FakeSync(scripted, values={"a:get": 1}).install()
+    states: list[str] = []
+
+    def bug(self: SyncClient, msg: Any) -> None:
+        raise RuntimeError("a bug in the client")
+
+    monkeypatch.setattr(SyncClient, "_transition", bug)
+    async with ConvexClient(scripted.url, None) as client:
+        client.sync._on_state = lambda state, error: states.append(state)
+        sub = client.subscribe("a:get")
+        with pytest.raises(ConnectionLost, match="a bug in the client"):
+            async with asyncio.timeout(10):
+                await anext(sub)
+    assert "closed" in states and states[-1] == "closed"

@@ -29,6 +29,7 @@ from tui.convex.errors import (
     ConvexClientError,
     FunctionError,
     PermissionDenied,
+    Timeout,
     function_error,
     scrub,
 )
@@ -44,6 +45,7 @@ from tui.convex.sync_types import (
 )
 
 INACTIVITY_S = 60.0  # the JS client reconnects after this long without any message
+MUTATION_WAIT_S = 60.0  # a WebSocket mutation's answer (with reconnects in between)
 
 
 class SyncClient:
@@ -83,6 +85,7 @@ class SyncClient:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.fatal_error: ConvexClientError | None = None
+        self.last_error: str | None = None  # why the socket last failed (for timeout messages)
         self.transitions = 0  # counters for tests and the status bar
         self.reconnects = 0
 
@@ -142,7 +145,17 @@ class SyncClient:
                 await self._send(message)
                 req.sent = True
         self._ensure_running()
-        return await req.future
+        try:
+            async with asyncio.timeout(MUTATION_WAIT_S):
+                return await req.future
+        except TimeoutError:
+            # Bounded (issue 9, defect 8): stop re-sending it and say what is known.
+            self._requests.pop(request_id, None)
+            sent = "was sent but not confirmed" if req.sent else "was never sent"
+            raise Timeout(
+                f"Mutation {path} {sent} within {MUTATION_WAIT_S:.0f} s "
+                f"({self.last_error or 'no answer'}); it may or may not have run."
+            ) from None
 
     async def close(self) -> None:
         self._closed = True
@@ -246,6 +259,7 @@ class SyncClient:
             first = False
             self.reconnects += 1
             self._close_reason = error or "closed"
+            self.last_error = error
             delay = self._backoff.next_delay()
             self._state("reconnecting", error)
             await asyncio.sleep(delay)
