@@ -306,3 +306,22 @@ async def test_a_sync_session_that_dies_says_so_to_its_subscribers(
             async with asyncio.timeout(10):
                 await anext(sub)
     assert "closed" in states and states[-1] == "closed"
+
+
+# ---------------------------------------------------------------- found by the property suite
+
+
+def test_args_that_decode_to_a_non_object_are_a_usage_error() -> None:
+    """hypothesis: `'{"$bytes":""}'` decoded to bytes and tripped an assert (a traceback)."""
+    with pytest.raises(commands.UsageError, match="must be an object"):
+        commands.parse_args_json('{"$bytes":""}')
+
+
+@pytest.mark.parametrize("ts", [6.77680361916768e16, float("nan"), float("inf"), 10**400, True])
+def test_log_entries_with_absurd_times_still_format(ts: Any) -> None:
+    """hypothesis: a timestamp of 6.8e16 s made `logs` die in time.localtime (OverflowError)."""
+    from tui.convex.models import LogEntry
+
+    raw = {"timestamp": ts, "executionTime": ts, "identifier": "m:f", "logLines": ["hello"]}
+    lines = commands.format_entry(LogEntry.from_json(raw))
+    assert len(lines) == 1 and lines[0].endswith("hello")

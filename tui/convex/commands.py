@@ -75,7 +75,8 @@ def parse_args_json(text: str | None) -> dict[str, Any]:
         decoded = values.decode(raw)
     except values.ValueError_ as exc:
         raise UsageError(f"Arguments are not Convex values: {exc}") from None
-    assert isinstance(decoded, dict)
+    if not isinstance(decoded, dict):  # e.g. {"$bytes": ""}: a value, but not an object
+        raise UsageError("Arguments must be an object, e.g. '{id: \"abc\"}'.")
     return decoded
 
 
