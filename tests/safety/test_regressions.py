@@ -325,3 +325,11 @@ def test_log_entries_with_absurd_times_still_format(ts: Any) -> None:
     raw = {"timestamp": ts, "executionTime": ts, "identifier": "m:f", "logLines": ["hello"]}
     lines = commands.format_entry(LogEntry.from_json(raw))
     assert len(lines) == 1 and lines[0].endswith("hello")
+
+
+def test_lone_surrogate_arguments_are_a_usage_error() -> None:
+    """Injection corpus: `run m:f '{"value":"\\ud800"}'` crashed in httpx's encoder."""
+    with pytest.raises(commands.UsageError, match="valid Unicode"):
+        commands.parse_args_json('{"value": "half\\ud800pair"}')
+    with pytest.raises(values.ValueError_):
+        values.encode({"k": "\udfff"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import struct
 from typing import Any, TypeAlias
 
@@ -43,6 +44,17 @@ def _unb64(text: object, what: str = "$bytes") -> bytes:
         raise ValueError_(f"invalid base64 in {what}: {text[:40]!r}") from exc
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_str(s: str) -> str:
+    # Convex strings are UTF-8 (serde rejects a lone "\ud800"): say so instead of crashing
+    # later in an encoder (found by the injection corpus: `run` printed a traceback).
+    if not s.isascii() and _SURROGATE.search(s):
+        raise ValueError_("strings must be valid Unicode (a lone surrogate was found)")
+    return s
+
+
 def _is_special_float(x: float) -> bool:
     return math.isnan(x) or math.isinf(x) or (x == 0.0 and math.copysign(1.0, x) < 0)
 
@@ -51,8 +63,10 @@ def encode(value: Value, _depth: int = 0) -> Json:
     """Python value → convex encoded JSON."""
     if _depth > MAX_NESTING * 4:
         raise ValueError_("value nested too deeply")
-    if value is None or isinstance(value, bool | str):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return _check_str(value)
     if isinstance(value, Int64):
         if not -(2**63) <= value < 2**63:
             raise ValueError_(f"int64 out of range: {int(value)}")
@@ -76,7 +90,7 @@ def encode(value: Value, _depth: int = 0) -> Json:
                 raise ValueError_(f"object keys must be strings, got {key!r}")
             if key.startswith("$"):
                 raise ValueError_(f"field name {key!r} must not start with '$'")
-            out[key] = encode(v, _depth + 1)
+            out[_check_str(key)] = encode(v, _depth + 1)
         return out
     raise ValueError_(f"{type(value).__name__} is not a Convex value")
 
@@ -86,8 +100,10 @@ def decode(data: Json, _depth: int = 0) -> Value:
     with a clear message, never a crash: wrong wrapper types, bad base64, deep nesting."""
     if _depth > MAX_NESTING * 4:
         raise ValueError_(f"value nested too deeply (more than {MAX_NESTING * 4} levels)")
-    if data is None or isinstance(data, bool | str):
+    if data is None or isinstance(data, bool):
         return data
+    if isinstance(data, str):
+        return _check_str(data)
     if isinstance(data, int | float):
         try:
             return float(data)
@@ -121,7 +137,7 @@ def decode(data: Json, _depth: int = 0) -> Value:
                 raise ValueError_(f"object keys must be strings, got {type(key).__name__}")
             if key.startswith("$"):
                 raise ValueError_(f"invalid field name {key[:40]!r}")
-            out[key] = decode(v, _depth + 1)
+            out[_check_str(key)] = decode(v, _depth + 1)
         return out
     raise ValueError_(f"not a Convex value: {type(data).__name__}")
 
