@@ -53,16 +53,19 @@ def serve_process(
     public_url: str | None = None,
 ) -> Iterator[Served]:  # fmt: skip
     port = free_port()
+    # The URL (it may carry the key) reaches the launcher through its environment: the secret
+    # sweep searches every command line, this one's included.
     code = (
-        "import argparse, sys\n"
+        "import argparse, os, sys\n"
         "from tui.config import CliOverrides, load_settings\n"
         "from screens.serve import serve_main\n"
+        "url = os.environ.pop('TEST_SERVE_URL')\n"
         f"args = argparse.Namespace(host='127.0.0.1', port={port}, public_url={public_url!r}, "
-        f"url={deployment_url!r}, admin_key=None, env_file=None, project_dir=None, profile=None, "
+        "url=url, admin_key=None, env_file=None, project_dir=None, profile=None, "
         "config=None, read_only=False)\n"
-        f"sys.exit(serve_main(args, load_settings(CliOverrides(url={deployment_url!r}))))\n"
+        "sys.exit(serve_main(args, load_settings(CliOverrides(url=url))))\n"
     )
-    env = {**os.environ}
+    env = {**os.environ, "TEST_SERVE_URL": deployment_url}
     if admin_key and key_in_env:
         env["CONVEX_SELF_HOSTED_ADMIN_KEY"] = admin_key
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env, stderr=subprocess.PIPE)
