@@ -333,3 +333,36 @@ def test_lone_surrogate_arguments_are_a_usage_error() -> None:
         commands.parse_args_json('{"value": "half\\ud800pair"}')
     with pytest.raises(values.ValueError_):
         values.encode({"k": "\udfff"})
+
+
+def test_kill_9_during_the_first_start_never_leaves_the_directory_unseeded(
+    tmp_path: Path,
+) -> None:
+    """Defect 11 with real kills: `convex-tui sandbox --data DIR` killed -9 at several moments of
+    its first start; the next start always finds (or makes) the demo data."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.serve_proc import free_port
+
+    data = tmp_path / "data"
+    for delay in (0.15, 0.3, 0.45, 0.6, 0.8, 1.0):
+        argv = [sys.executable, "-m", "screens.main", "sandbox", "--data", str(data),
+                "--port", str(free_port()), "--site-port", str(free_port())]  # fmt: skip
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+    async def count() -> int:
+        async with (
+            SandboxServer(data_dir=data) as sb,
+            ConvexClient(sb.url, Secret(sb.admin_key)) as client,
+        ):
+            return sum(t.count for t in await client.list_tables())
+
+    assert asyncio.run(count()) > 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
