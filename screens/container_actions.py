@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,10 @@ class ContainerActions(PaneScreen):
 
     _containers: dict[str, ContainerInfo]
     _probes: ServiceProbes | None
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(name=name, id=id)
+        self._ops_running: set[str] = set()  # container ids with an action under way
 
     def _selected_container(self) -> ContainerInfo | None:
         raise NotImplementedError
@@ -66,7 +71,7 @@ class ContainerActions(PaneScreen):
 
         backend = self.host.context.docker
         assert backend is not None
-        busy: set[str] = self.__dict__.setdefault("_ops_running", set())
+        busy = self._ops_running
         if cid in busy:
             self.notify(f"{name}: an action is still running; wait for it.", severity="warning")
             return
@@ -78,7 +83,8 @@ class ContainerActions(PaneScreen):
         )
 
         def done(exc: BaseException | None) -> None:
-            self.app.call_from_thread(finished, exc)
+            with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
+                self.app.call_from_thread(finished, exc)
 
         def finished(exc: BaseException | None) -> None:
             slow.stop()
