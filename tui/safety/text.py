@@ -7,6 +7,9 @@ container output, server errors), in the console and in every headless command.
 - `clean_line`: the same for one line (newlines become ``⏎``), optionally cut to a width.
 - `scrub_url`: a URL as it may be shown — no userinfo, no query or fragment values.
 - `scrub_secret`: removes an admin key (and its halves) from any text.
+- `show_url`: `scrub_url` and `scrub_secret` together — how every pane and command shows a URL.
+- `safe_stream`: a stdout/stderr wrapper that cleans (and scrubs the key from) every write; the
+  headless commands print all human-readable output through one.
 
 JSON outputs are never passed through here: they stay exact (json.dumps escapes controls).
 """
