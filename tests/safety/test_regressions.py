@@ -366,3 +366,13 @@ def test_kill_9_during_the_first_start_never_leaves_the_directory_unseeded(
 
     assert asyncio.run(count()) > 0
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
+
+
+def test_scrub_secret_removes_the_key_its_hex_and_each_half() -> None:
+    from tui.safety.text import scrub_secret
+
+    key = "convex-self-hosted|" + "0123456789abcdef" * 4
+    half = len(key) // 2
+    for text in (key, key.split("|")[1], key[:half] + "…", "…" + key[half:]):
+        shown = scrub_secret(f"x {text} y", key)
+        assert key[:half] not in shown and key[half:] not in shown, shown

@@ -89,6 +89,11 @@ def scrub_secret(text: str, secret: str | None, replacement: str = "<admin key>"
     _, sep, tail = secret.rpartition("|")
     if sep and len(tail) >= 12:
         text = text.replace(tail, replacement)
+    # A cut-off copy (a truncated cell, a wrapped line) must not show half of it either.
+    half = len(secret) // 2
+    for part in (secret[:half], secret[half:]):
+        if len(part) >= 12:
+            text = text.replace(part, replacement)
     return text
 
 
