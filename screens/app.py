@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from textual.app import App
@@ -28,8 +29,9 @@ from screens.bindings import to_bindings
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
+from tui.config.secret import Secret
 from tui.keys import APP_KEYS, PANES, unknown_ids
-from tui.safety.guard import guard_for
+from tui.safety.guard import WriteKind, WriteRequest, guard_for
 from tui.safety.text import clean, clean_line, scrub_secret, show_url
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
@@ -243,14 +245,13 @@ class ConsoleApp(App[int]):
 
     # ------------------------------------------------------------ read-only
 
-    def guard_write(self, what: str) -> bool:
-        if not self.read_only:
+    def guard_write(self, what: str, kind: WriteKind = WriteKind.CONTAINER) -> bool:
+        """Ask the one guard (the same decision the clients make); say why when it refuses."""
+        reason = self.context.guard.why_refused(WriteRequest(kind, what))
+        if reason is None:
             return True
         self.notify(
-            f"Read-only: {what} refused. Unlock with ctrl+e (or the palette).",
-            title="read-only",
-            severity="warning",
-            markup=False,
+            f"{what}: refused — {reason}", title="read-only", severity="warning", markup=False
         )
         return False
 
@@ -306,7 +307,7 @@ class ConsoleApp(App[int]):
         from screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.context.settings.keymap))
+            self.push_screen(HelpScreen(self.context.settings.keymap, self.current_mode))
 
     def action_back_or_quit(self) -> None:
         if len(self.screen_stack) > 1:
@@ -338,6 +339,11 @@ class ConsoleApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - a bad profile must not crash the console
             self.notify(f"Cannot load profile {name}: {exc}", severity="error", markup=False)
             return
+        self._retarget(settings)
+        self.notify(f"Profile {settings.profile}: {show_url(settings.url)}", markup=False)
+
+    def _retarget(self, settings: Settings, *, keep_lock: bool = False) -> None:
+        """New settings: close the old clients, build new ones; panes watch `context`."""
         old, old_convex, self.convex = self.context, self.convex, None
         self.run_worker(
             self._close_context(old, old_convex),
@@ -345,13 +351,44 @@ class ConsoleApp(App[int]):
             description="close old clients",
             exit_on_error=False,  # a client failing to close must not take the console down
         )
+        read_only = self.read_only if keep_lock else settings.read_only
         self.header_state = self._base_header(settings)
-        self.read_only = settings.read_only
-        self.context = self._context_factory(settings)  # panes watch this and retarget
+        context = self._context_factory(settings)
+        if keep_lock and read_only != context.guard.read_only:
+            context.guard.lock() if read_only else context.guard.unlock()
+        self.context = context  # panes watch this and retarget
+        self.read_only = read_only  # after the new context: the lock drives *its* guard
+        self.update_header(read_only=read_only)
         self._apply_frame()
         if self._connect_convex:
             self._start_convex_client()
-        self.notify(f"Profile {settings.profile}: {show_url(settings.url)}", markup=False)
+
+    def use_admin_key(self, key: Secret, env_file: Path) -> None:
+        """A key just saved to ``env_file``: used at once (settings reloaded, clients rebuilt)."""
+        from tui.config.envfiles import read_env_file
+
+        settings = self.context.settings
+        shadowed = settings.admin_key_source is not None and (
+            settings.admin_key_source.startswith(("--admin-key", "env "))
+        )
+        files = tuple(
+            read_env_file(ef.path) if ef.path.resolve() == env_file.resolve() else ef
+            for ef in settings.env_files
+        )
+        self._retarget(
+            dataclasses.replace(
+                settings, admin_key=key, admin_key_source=f"{env_file}", env_files=files
+            ),
+            keep_lock=True,
+        )
+        if shadowed:
+            self.notify(
+                f"Using key {key.fingerprint} now; next start, {settings.admin_key_source} "
+                "still wins over the file — update or unset it.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
 
 def make_app(

@@ -47,7 +47,7 @@ class ComingNextScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="coming-next"):
             yield Static(Content.styled(f"{self.title_text} — coming next", "bold"), id="title")
-            yield Static(Content(f"This pane will show {self.summary}:"), id="summary")
+            yield Static(Content(f"Not built yet. It is for: {self.summary}."), id="summary")
             items = "\n".join(f"  • {line}" for line in DETAILS.get(self.pane, ()))
             yield Static(Content(items), id="details")
             yield Static(Content(""), id="filter")

@@ -15,6 +15,7 @@ from screens.messages import AdminKeyGenerated, ContainerActionFinished
 from screens.pane import PaneScreen
 from tui.config.secret import Secret
 from tui.docker.models import ContainerInfo
+from tui.safety.guard import WriteKind, WriteRefused
 from tui.status.status_view import service_rows
 
 if TYPE_CHECKING:
@@ -44,12 +45,12 @@ class ContainerActions(PaneScreen):
         return info
 
     def action_container(self, op: str) -> None:
-        if not self.host.guard_write(f"{op} container"):
-            return
         info = self._need_container()
         if info is None or self.host.context.docker is None:
             return
         name = info.name
+        if not self.host.guard_write(f"{op} container {name}"):
+            return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -89,6 +90,9 @@ class ContainerActions(PaneScreen):
         def finished(exc: BaseException | None) -> None:
             slow.stop()
             busy.discard(cid)
+            if isinstance(exc, WriteRefused):  # the guard may lock between ask and send
+                self.notify(str(exc), title="read-only", severity="warning", markup=False)
+                return
             self.post_message(ContainerActionFinished(op, name, None if exc is None else str(exc)))
 
         run_action(f"{op} {name}", lambda: getattr(backend, op)(cid), done)
@@ -193,8 +197,11 @@ class ContainerActions(PaneScreen):
             return
         backup = f"; backup {result.backup.name}" if result.backup else ""
         self.app.call_from_thread(
-            self.notify, f"Saved key {key.fingerprint} to {path} (mode 600{backup})", markup=False
+            self.notify,
+            f"Saved key {key.fingerprint} to {path} (mode 600{backup}); now in use",
+            markup=False,
         )
+        self.app.call_from_thread(self.host.use_admin_key, key, path)
 
     @on(AdminKeyGenerated)
     def _key_generated(self, message: AdminKeyGenerated) -> None:
@@ -205,7 +212,7 @@ class ContainerActions(PaneScreen):
             if not ok:
                 self.notify(f"Key {key.fingerprint} not saved.", markup=False)
                 return
-            if self.host.guard_write("write admin key"):
+            if self.host.guard_write("write admin key", WriteKind.ENV_CHANGE):
                 self._save_key(path, key)
 
         self.app.push_screen(

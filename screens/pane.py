@@ -12,10 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from screens.widgets.header import ConsoleHeader
-from tui.safety.guard import WriteGuard
+from tui.safety.guard import WriteGuard, WriteKind
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.config import Settings
+    from tui.config.secret import Secret
     from tui.convex.client import ConvexClient
     from tui.status.services import ContainerBackend, Prober
 
@@ -52,13 +55,15 @@ class ConsoleHost(Protocol):
 
     def update_header(self, **changes: Any) -> None: ...
 
-    def guard_write(self, what: str) -> bool: ...
+    def guard_write(self, what: str, kind: WriteKind = ...) -> bool: ...
 
     def show_logs(self, container: str) -> None: ...
 
     def open_in(self, pane: str, target: PaneTarget) -> None: ...
 
     def deployed(self) -> None: ...
+
+    def use_admin_key(self, key: Secret, env_file: Path) -> None: ...
 
     @property
     def convex(self) -> ConvexClient | None: ...

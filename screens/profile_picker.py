@@ -47,6 +47,14 @@ class ProfilePickerScreen(ModalScreen[str | None]):
                     id="picker-hint",
                 )
 
+    def on_mount(self) -> None:
+        # The cursor starts on the current profile: enter keeps it, one key moves off it.
+        names = [name for name, _url, _protected in self.profiles]
+        options = self.query_one("#profiles", OptionList)
+        if self.current in names:
+            options.highlighted = names.index(self.current)
+        options.focus()
+
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -27,26 +27,19 @@ from screens.messages import (
     StatsReceived,
 )
 from screens.widgets.cells import cell, tone_colors
+from screens.widgets.checks import checks_text
+from screens.widgets.services_table import ServicesTable
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.streams import StreamThread
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot, WatchUpdate
+from tui.doctor.checks import Check, check_services, config_checks, notices
 from tui.status.keys import STATUS_KEYS
 from tui.status.probes import ServiceProbes
 from tui.status.services import selector_for
-from tui.status.status_view import container_row, containers_summary, service_rows
+from tui.status.status_view import container_row, containers_summary
 
 PROBE_OK_DELAY = 5.0
 PROBE_MAX_DELAY = 30.0
-# Verdicts first: the URLs (the external Coder one can be 60 characters) scroll at the right.
-SERVICE_COLUMNS = (
-    "service",
-    "state",
-    "latency",
-    "admin key",
-    "url",
-    "external url",
-    "version · instance",
-)
 CONTAINER_COLUMNS = (
     "name",
     "service",
@@ -81,11 +74,18 @@ class StatusScreen(ContainerActions):
         self._filter = ""
         self._filter_target = "containers"
         self._generation = 0  # bumps on profile switch: late results of the old target are dropped
+        self._config_checks: list[Check] = []
+        self._matched_by = ""  # the container rule that applied (from the last snapshot)
+        self.notices: list[Check] = []  # the failing doctor checks shown above the services
 
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        services: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=False)
+        notices = Static(id="notices", classes="-hidden")
+        notices.border_title = "Doctor"
+        notices.border_subtitle = "d: full report"
+        yield notices
+        services = ServicesTable(id="services", cursor_type="row", zebra_stripes=False)
         services.border_title = "Services"
         yield services
         yield Input(placeholder="filter (esc clears)", id="filter", classes="-hidden")
@@ -95,9 +95,6 @@ class StatusScreen(ContainerActions):
         yield containers
 
     def on_mount(self) -> None:
-        services = self.query_one("#services", DataTable)
-        for label in SERVICE_COLUMNS:
-            services.add_column(label, key=label)
         containers = self.query_one("#containers", DataTable)
         for label in CONTAINER_COLUMNS:
             containers.add_column(label, key=label)
@@ -114,10 +111,13 @@ class StatusScreen(ContainerActions):
 
     def _start(self) -> None:
         ctx = self.host.context
+        # The doctor's checks that need no network, now; the service checks follow each probe.
+        self._config_checks = config_checks(ctx.settings)
+        self._render_notices()
         self._render_services()
-        self.query_one("#containers", DataTable).border_subtitle = (
-            f"project {ctx.settings.compose_project}" if ctx.settings.compose_project else ""
-        )
+        self.query_one(
+            "#containers", DataTable
+        ).border_subtitle = f"matched by {selector_for(ctx.settings).describe()}"
         self._probe()
         if ctx.docker is None:
             self._show_docker_message(ctx.docker_error or "Docker support is not available.")
@@ -146,6 +146,7 @@ class StatusScreen(ContainerActions):
         self._containers.clear()
         self._stats.clear()
         self._docker_message = None
+        self._matched_by = ""
         self.query_one("#docker-message", Static).add_class("-hidden")
         self._render_containers()
         self._start()
@@ -168,6 +169,7 @@ class StatusScreen(ContainerActions):
         up = api.api.reachable and api.api.error is None
         self.host.update_header(http="up" if up else "down", version=api.api.version)
         self._render_services()
+        self._render_notices()
         # Re-arm after each result; back off while the API is down (no overlapping requests).
         self._probe_delay = PROBE_OK_DELAY if up else min(self._probe_delay * 2, PROBE_MAX_DELAY)
         self._probe_timer = self.set_timer(self._probe_delay, self._probe)
@@ -211,7 +213,7 @@ class StatusScreen(ContainerActions):
         assert backend is not None
         if self._watch is not None:
             self._watch.stop()
-        selector = selector_for(self.host.context.settings.compose_project)
+        selector = selector_for(self.host.context.settings)
         # Its own thread, not a Textual thread worker (asyncio's default executor): long-lived
         # streams there would make a user's `stop` queue behind them (issue 9, defect 2).
         self._watch = StreamThread(
@@ -223,7 +225,11 @@ class StatusScreen(ContainerActions):
 
     def _stream_failed(self, exc: BaseException) -> None:
         self.app.call_from_thread(
-            self.notify, f"Docker stream ended: {exc}", title="Error", severity="error"
+            self.notify,
+            f"Docker stream ended: {exc}",
+            title="Error",
+            severity="error",
+            markup=False,
         )
 
     @on(DockerUpdated)
@@ -242,6 +248,10 @@ class StatusScreen(ContainerActions):
             return
         if isinstance(update, Snapshot):
             self._containers = {c.id: c for c in update.containers}
+            if update.selector is not None:  # which rule matched them
+                self._matched_by = update.selector.describe()
+                table = self.query_one("#containers", DataTable)
+                table.border_subtitle = f"matched by {self._matched_by}"
             self.query_one("#docker-message", Static).add_class("-hidden")
             self._docker_message = None
         elif isinstance(update, ContainerChanged):
@@ -253,6 +263,22 @@ class StatusScreen(ContainerActions):
         self._sync_stats()
         self.host.update_header(containers=containers_summary(self._containers.values()))
         self._render_containers()
+
+    def _render_notices(self) -> None:
+        """Each failing doctor check as a notice line: the cause and the fix, in its words."""
+        checks = list(self._config_checks)
+        if self._probes is not None:
+            checks.extend(check_services(self.host.context.settings, self._probes))
+        self.notices = notices(checks, self.host.context.settings)
+        widget = self.query_one("#notices", Static)
+        widget.set_class(not self.notices, "-hidden")
+        if self.notices:
+            widget.update(checks_text(self.notices, self.app.get_css_variables(), fixes=True))
+
+    def action_doctor(self) -> None:
+        from screens.doctor import DoctorScreen
+
+        self.app.push_screen(DoctorScreen(self.host.context.settings))
 
     def _show_docker_message(self, text: str) -> None:
         self._docker_message = text
@@ -307,6 +333,7 @@ class StatusScreen(ContainerActions):
         return clock() if clock else datetime.now(UTC)
 
     def _redraw(self) -> None:
+        self._render_notices()
         self._render_services()
         self._render_containers()
 
@@ -315,28 +342,9 @@ class StatusScreen(ContainerActions):
         return not needle or any(needle in t.lower() for t in texts)
 
     def _render_services(self) -> None:
-        table = self.query_one("#services", DataTable)
-        colors = tone_colors(self.app.get_css_variables())
-        settings = self.host.context.settings
-        keep = table.cursor_row
-        table.clear()
-        for row in service_rows(settings, self._probes):
-            url = row.local_url
-            external = row.external_url or "—"
-            if self._filter_target == "services" and not self._matches(row.name, url, external):
-                continue
-            table.add_row(
-                cell(row.name, colors),
-                cell(row.state, colors),
-                cell(row.latency, colors),
-                cell(row.admin_key, colors),
-                cell(url, colors),
-                cell(external, colors),
-                cell(row.detail, colors),
-                key=row.key,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+        table = self.query_one("#services", ServicesTable)
+        match = self._matches if self._filter_target == "services" else None
+        table.show(self.host.context.settings, self._probes, match)
 
     def _render_containers(self) -> None:
         table = self.query_one("#containers", DataTable)
@@ -382,13 +390,12 @@ class StatusScreen(ContainerActions):
             self.query_one("#docker-message", Static).add_class("-hidden")
 
     def _show_empty_hint(self, project: str | None) -> None:
-        where = (
-            f"labelled com.docker.compose.project={project}"
-            if project
-            else "of the Convex backend/dashboard (compose services or convex images)"
-        )
+        where = self._matched_by or selector_for(self.host.context.settings).describe()
         widget = self.query_one("#docker-message", Static)
-        widget.update(Text(f"No containers {where}. Start them with: docker compose up -d"))
+        # The command on a line of its own: a narrow pane never breaks it in two.
+        widget.update(
+            Text(f"No containers matched by {where}. Start them with:\n  docker compose up -d")
+        )
         widget.remove_class("-hidden")
 
     # ------------------------------------------------------------ selection helpers

@@ -21,6 +21,9 @@ from tui.docker import DockerError, DockerService
 
 TEST_IMAGE = os.environ.get("CONVEX_TUI_TEST_IMAGE", "convex-tui-test/busybox:latest")
 POSTGRES_ALIAS = "convex-tui-test/postgres:16"  # the busybox image under a Postgres-like name
+# ... and under Convex-like names: containers are matched by image, never by service name.
+BACKEND_ALIAS = "convex-tui-test/convex-backend:latest"
+DASHBOARD_ALIAS = "convex-tui-test/convex-dashboard:latest"
 SETUP_HINT = "run .ci/setup-docker.sh (as root) to install and start an engine and build the image"
 # A PID 1 that exits on SIGTERM at once (busybox sleep as PID 1 ignores it: 10 s stops).
 IDLE = ["sh", "-c", "trap 'exit 0' TERM; echo started; sleep 600 & wait"]
@@ -50,7 +53,8 @@ def docker_service() -> Iterator[DockerService]:
         image = sdk.images.get(TEST_IMAGE)
     except docker.errors.ImageNotFound:
         _no_engine(f"the test image {TEST_IMAGE} is missing")
-    image.tag(POSTGRES_ALIAS)
+    for alias in (POSTGRES_ALIAS, BACKEND_ALIAS, DASHBOARD_ALIAS):
+        image.tag(alias)
     sdk.close()
     yield service
     service.close()
@@ -83,9 +87,10 @@ class ComposeProject:
         command: list[str] | None = None,
         start: bool = True,
         published: dict[str, int] | None = None,
+        labels: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> str:
-        labels: dict[str, str] = {}
+        labels = dict(labels or {})  # extra labels, e.g. compose's project.working_dir
         proj = self.name if project == "" else project
         if proj is not None:
             labels["com.docker.compose.project"] = proj

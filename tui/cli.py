@@ -139,6 +139,15 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
     for problem in settings.problems:  # the console shows these as notifications
         print(f"convex-tui: warning: {problem}", file=sys.stderr)
+    if getattr(args, "command", None) not in ("doctor", *CONSOLE_COMMANDS):
+        # Headless twins: a malformed env file must not pass silently (doctor and the console
+        # report it themselves, with the fix).
+        for env_file in settings.env_files:
+            for env_problem in env_file.problems:
+                print(
+                    f"convex-tui: warning: {env_problem} (fix or remove that line: NAME=value)",
+                    file=sys.stderr,
+                )
     return settings
 
 

@@ -17,6 +17,12 @@ from tui.convex.values import Int64
 KEY = Secret("convex-self-hosted|01" + "34" * 40)
 
 
+def target(url: str | None, admin_key: Secret | None, **kw: object) -> SimpleNamespace:
+    """Resolved settings as `run` reads them: an unprotected, writable profile by default."""
+    base: dict[str, object] = {"profile": "local", "read_only": False, "protected": False}
+    return SimpleNamespace(url=url, admin_key=admin_key, **{**base, **kw})
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -44,7 +50,7 @@ def test_args_are_json5_then_convex() -> None:
 async def run(scripted: Scripted, **kw: object) -> tuple[int, str, str]:
     args = SimpleNamespace(**{"args_json": None, "identity": None, "json": False, **kw})
     out, err = io.StringIO(), io.StringIO()
-    settings = SimpleNamespace(url=scripted.url, admin_key=KEY)
+    settings = target(url=scripted.url, admin_key=KEY)
     code = await asyncio.to_thread(run_main, args, settings, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
@@ -70,11 +76,11 @@ async def test_run_without_url_or_server() -> None:
     out, err = io.StringIO(), io.StringIO()
     args = SimpleNamespace(function="a:b", args_json=None, identity=None, json=False)
     code = await asyncio.to_thread(
-        run_main, args, SimpleNamespace(url=None, admin_key=None), out=out, err=err
+        run_main, args, target(url=None, admin_key=None), out=out, err=err
     )
     assert code == 2 and "No deployment URL" in err.getvalue()
     code = await asyncio.to_thread(
-        run_main, args, SimpleNamespace(url="http://127.0.0.1:9", admin_key=KEY), out=out, err=err
+        run_main, args, target(url="http://127.0.0.1:9", admin_key=KEY), out=out, err=err
     )
     assert code == 2 and "Cannot reach" in err.getvalue()
     assert KEY.reveal() not in err.getvalue()
@@ -84,7 +90,7 @@ async def test_run_unknown_function_lists_what_there_is(sandbox: object) -> None
     """Like `npx convex run`: the error, then the deployment's functions from apiSpec."""
     args = SimpleNamespace(function="tasks:nope", args_json=None, identity=None, json=False)
     out, err = io.StringIO(), io.StringIO()
-    settings = SimpleNamespace(url=sandbox.url, admin_key=Secret(sandbox.admin_key))  # type: ignore[attr-defined]
+    settings = target(url=sandbox.url, admin_key=Secret(sandbox.admin_key))  # type: ignore[attr-defined]
     code = await asyncio.to_thread(run_main, args, settings, out=out, err=err)
     text = err.getvalue()
     assert code == 1 and out.getvalue() == ""
@@ -97,7 +103,7 @@ async def test_run_unknown_function_lists_what_there_is(sandbox: object) -> None
 def test_run_with_a_malformed_url_is_a_clear_usage_error() -> None:
     args = SimpleNamespace(function="tasks:list", args_json=None, identity=None, json=False)
     out, err = io.StringIO(), io.StringIO()
-    code = run_main(args, SimpleNamespace(url="notaurl", admin_key=KEY), out=out, err=err)
+    code = run_main(args, target(url="notaurl", admin_key=KEY), out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue().startswith("error: 'notaurl' is not a deployment URL")
     assert "Traceback" not in err.getvalue()

@@ -189,3 +189,19 @@ def test_external_dashboard_url_follows_the_coder_naming(tmp_path: Path) -> None
     assert (
         load_settings(CliOverrides(project_dir=tmp_path), environ={}).external_dashboard_url is None
     )
+
+
+def test_a_bad_url_derives_no_site_url(tmp_path: Path) -> None:
+    """No guessing http://127.0.0.1:3211 from a URL that is not one: the site is not probed."""
+    s = load_settings(
+        CliOverrides(url="notaurl", project_dir=tmp_path, config_path=tmp_path / "x.toml"),
+        environ={},
+    )
+    assert s.site_url == ""
+    good = load_settings(
+        CliOverrides(
+            url="http://127.0.0.1:4000", project_dir=tmp_path, config_path=tmp_path / "x.toml"
+        ),
+        environ={},
+    )
+    assert good.site_url == "http://127.0.0.1:4001"

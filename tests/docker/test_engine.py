@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.docker_fixtures import POSTGRES_ALIAS, TEST_IMAGE, ComposeProject, wait_for
+from tests.docker_fixtures import (
+    BACKEND_ALIAS,
+    DASHBOARD_ALIAS,
+    POSTGRES_ALIAS,
+    TEST_IMAGE,
+    ComposeProject,
+    wait_for,
+)
 from tui.docker import (
     ContainerChanged,
     ContainerEvent,
@@ -108,22 +115,26 @@ def test_discovery_by_project(
     )
     assert (dash.service, dash.health) == ("dashboard", None)
     assert dash.ports_text == "6791/tcp→0.0.0.0:6791"
-    assert pg.is_postgres and not be.is_postgres and be.is_convex
+    # busybox under the service name 'backend': in the project, but not a Convex image.
+    assert pg.is_postgres and not be.is_postgres and not be.is_convex
     assert be.restart_count == 0 and be.image == TEST_IMAGE
     uptime = be.uptime()
     assert uptime is not None and 0 <= uptime.total_seconds() < 60
 
 
 def test_discovery_without_project(docker_service: DockerService, compose: ComposeProject) -> None:
-    backend = compose.run("backend")
-    dashboard = compose.run("dashboard", start=False)
+    """By Convex image only: a service merely *named* backend is a stranger's (tests/docker/
+    test_matching.py covers the three rules)."""
+    backend = compose.run("backend", image=BACKEND_ALIAS)
+    dashboard = compose.run("dashboard", image=DASHBOARD_ALIAS, start=False)
     postgres = compose.run("db", image=POSTGRES_ALIAS)
     lone_pg = compose.run("db", project=f"{compose.name}-shop", image=POSTGRES_ALIAS)
+    named_backend = compose.run("backend", project=f"{compose.name}-other")
     unlabelled = compose.run(None, project=None)
     found = {c.id: c for c in docker_service.list_containers(Selector())}
     # Other projects may exist on a shared engine: check ours only.
     assert {backend, dashboard, postgres} <= set(found)
-    assert lone_pg not in found and unlabelled not in found
+    assert lone_pg not in found and unlabelled not in found and named_backend not in found
     assert found[dashboard].state == "created"
     assert found[postgres].is_postgres
 

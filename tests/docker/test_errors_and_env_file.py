@@ -26,6 +26,7 @@ from tui.docker import (
     Selector,
     write_admin_key_to_env_file,
 )
+from tui.docker.admin_key import KEEP_BACKUPS, backups_of
 from tui.docker.errors import DockerOperationFailed, classify_connection_error, translate
 
 KEY = "convex-self-hosted|01" + "ab" * 40
@@ -168,6 +169,15 @@ def test_env_file_updated_in_place_with_backup(tmp_path: Path) -> None:
         ".env.convex.local.bak-20240501T100000000000Z",
         ".env.convex.local.bak-20240501T100001000000Z",
     ]
+    # At most KEEP_BACKUPS copies of old keys: the oldest go, every one stays mode 600.
+    for second in range(2, 6):
+        write_admin_key_to_env_file(
+            target, KEY, now=datetime(2024, 5, 1, 10, 0, second, tzinfo=UTC)
+        )
+    kept = backups_of(target)
+    assert len(kept) == KEEP_BACKUPS == 3
+    assert kept[0].name.endswith("T100003000000Z") and kept[-1].name.endswith("T100005000000Z")
+    assert all(_mode(p) == 0o600 for p in kept)
 
 
 def test_env_file_appends_when_absent(tmp_path: Path) -> None:

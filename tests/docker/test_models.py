@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -196,6 +197,7 @@ def test_selector_and_select() -> None:
         c("bare", "ghcr.io/get-convex/convex-backend:1", None, None),
         c("misc", "busybox", None, None),
     ]
+    # No project, no directory: by Convex image (Postgres of their project rides along).
     assert [x.name for x in select(items, Selector())] == ["bare", "be", "dash", "pg"]
     assert [x.name for x in select(items, Selector("shop"))] == ["other-pg", "other-web"]
     assert [x.name for x in select(items, Selector("convex"))] == ["be", "dash", "pg"]
@@ -235,3 +237,32 @@ def test_log_splitter_timestamps_and_streams() -> None:
         ("stdout", 1, ""),
         ("stdout", 3, "no newline"),
     ]
+
+
+def test_selector_rules_never_by_service_name_alone(tmp_path: Path) -> None:
+    def c(name: str, image: str, project: str, service: str, workdir: str) -> Any:
+        labels = {
+            "com.docker.compose.project": project,
+            "com.docker.compose.service": service,
+            "com.docker.compose.project.working_dir": workdir,
+        }
+        cfg = {"Image": image, "Labels": labels}
+        return container_from_inspect(inspect_dict(Id=name, Name=name, Config=cfg))
+
+    here, there = str(tmp_path), str(tmp_path / "other")
+    items = [
+        c("ours-be", "busybox", "ours", "backend", here),
+        c("ours-pg", "postgres:17", "ours", "db", here),
+        c("stranger-be", "busybox", "shop", "backend", there),
+        c("img-be", "ghcr.io/get-convex/convex-backend:1", "img", "api", there),
+    ]
+    by_dir = Selector(project_dir=here)
+    assert [x.name for x in select(items, by_dir)] == ["ours-be", "ours-pg"]
+    assert by_dir.resolve(x.labels for x in items).rule == "working_dir"
+    # No container in this directory: the Convex image rule; "backend" alone matches nothing.
+    by_image = Selector(project_dir=str(tmp_path / "empty"))
+    assert [x.name for x in select(items, by_image)] == ["img-be"]
+    assert by_image.resolve(x.labels for x in items).describe() == (
+        "Convex images (backend, dashboard)"
+    )
+    assert [x.name for x in select(items, Selector("shop", here))] == ["stranger-be"]

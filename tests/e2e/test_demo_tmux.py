@@ -37,14 +37,16 @@ def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
     screen, _ = tmux.wait_for(
         lambda s: (
             "http up" in s
-            and re.search(r"│ API\s+up\s+\d+ ms\s+valid .*http://127\.0\.0\.1:\d+", s) is not None
+            and re.search(r"│ API\s+up\s+\d+ ms\s+valid …[0-9a-f]{4}\s.*127\.0\.0\.1:\d+", s)
+            is not None
         ),
         what="header and API row up",
     )
     header = screen.splitlines()[0]
     assert "demo" in header and "127.0.0.1" in header
-    assert re.search(r"│ Site\s+up\s+\d+ ms.*http://127\.0\.0\.1:\d+", screen)
-    assert re.search(r"valid convex-self-hosted…[0-9a-f]{4}", screen), "key fingerprint only"
+    assert re.search(r"│ Site\s+up\s+\d+ ms.*serving, no route at /\s+127\.0\.0\.1:\d+", screen)
+    # The key as a fingerprint only; its instance is in the detail column beside it.
+    assert re.search(r"valid …[0-9a-f]{4}\s+1\.27\.0-sandbox · convex-self-hosted", screen)
     assert not re.search(r"\|01[0-9a-f]{20}", screen), "the admin key itself never shows"
     tmux.keys("2")
     tmux.wait_for(lambda s: "Logs — coming next" in s, what="logs pane")
@@ -54,5 +56,9 @@ def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: "Show every key" in s, what="help")
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "Show every key" not in s, what="help closed")
+    tmux.keys("d")  # the doctor's full report, in a modal
+    tmux.wait_for(lambda s: "Doctor — profile demo" in s and " checks: " in s, what="doctor")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Doctor — profile" not in s, what="doctor closed")
     tmux.keys("q")
     tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)

@@ -51,7 +51,9 @@ def test_decoder_rejects_malformed_values_clearly(data: Any) -> None:
 async def test_run_prints_a_clean_error_for_a_malformed_value(scripted: Scripted) -> None:
     for endpoint in ("/api/query", "/api/function", "/api/mutation", "/api/action"):
         scripted.json("POST", endpoint, {"status": "success", "value": {"$integer": 5}})
-    settings = SimpleNamespace(url=scripted.url, admin_key=None)
+    settings = SimpleNamespace(
+        url=scripted.url, admin_key=None, profile="local", read_only=False, protected=False
+    )
     out, err = io.StringIO(), io.StringIO()
     args = SimpleNamespace(function="m:f", args_json=None, identity=None, json=False)
     code = await asyncio.to_thread(commands.run_main, args, settings, out=out, err=err)

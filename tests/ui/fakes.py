@@ -13,9 +13,8 @@ from pathlib import Path
 from tui.config import Settings
 from tui.config.secret import Secret
 from tui.config.settings_file import Profile
-from tui.docker.client import EngineInfo
 from tui.docker.errors import DockerUnavailable
-from tui.docker.models import ContainerInfo, ContainerStats, PortBinding, Selector
+from tui.docker.models import ContainerInfo, ContainerStats, EngineInfo, PortBinding, Selector
 from tui.docker.watcher import Disconnected, Snapshot, WatchUpdate
 from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 

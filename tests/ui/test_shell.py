@@ -17,10 +17,11 @@ from screens.widgets.header import ConsoleHeader
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
 from tui.config import CliOverrides, load_settings
-from tui.docker.client import EngineInfo
 from tui.docker.errors import DockerUnavailable
+from tui.docker.models import EngineInfo
 from tui.docker.watcher import Disconnected, Snapshot
 from tui.keys import ALL_KEYS
+from tui.safety.guard import WriteKind, WriteRequest
 
 
 def hits(app: ConsoleApp) -> int:
@@ -72,11 +73,13 @@ async def test_help_lists_every_binding_with_remapped_keys() -> None:
     app, _, _ = fake_app(keymap={"pane.logs": "9"})
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        texts = " ".join(" ".join(r) for r in rows(app, "keys"))
-        for spec in ALL_KEYS:
-            assert spec.id in texts
-        assert "9" in [r[0] for r in rows(app, "keys") if r[2] == "pane.logs"]
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        # Grouped by pane, the one we came from first.
+        assert [t for t, _ in help_screen.sections][:2] == ["Status pane", "Everywhere"]
+        shown = [r for _, section in help_screen.sections for r in section]
+        assert sorted(r[2] for r in shown) == sorted(spec.id for spec in ALL_KEYS)
+        assert "9" in [r[0] for r in shown if r[2] == "pane.logs"]
         await pilot.press("escape")
         assert isinstance(app.screen, StatusScreen)
         await pilot.press("2")  # remapped away: no longer switches
@@ -112,8 +115,14 @@ async def test_read_only_refuses_every_write_action() -> None:
         for key in ("s", "x", "r", "g"):
             await pilot.press(key)
             assert not isinstance(app.screen, ConfirmScreen)
-        assert len([n for n in notes if n.startswith("Read-only")]) == 4
+        refusals = [n for n in notes if "refused — read-only mode" in n]
+        assert len(refusals) == 4, notes
+        assert "stop container convex-backend-1: refused" in refusals[1]
         assert docker.ops == []
+        # The console's lock is the clients' guard: one decision.
+        assert app.context.guard.read_only
+        app.read_only = False
+        assert not app.context.guard.read_only and app.guard_write("x")
 
 
 async def test_restart_confirmed_then_runs_and_cancel_does_not() -> None:
@@ -129,6 +138,33 @@ async def test_restart_confirmed_then_runs_and_cancel_does_not() -> None:
         await until(pilot, lambda: docker.ops, what="restart")
         assert docker.ops[0][0] == "restart"
         assert selected == "convex-backend-1"
+
+
+async def test_lock_between_confirm_and_send_is_shown_not_sent() -> None:
+    """The action runs on its own thread (issue 9) and the client's guard refuses there
+    (issue 8): the refusal is a read-only notice, not an "action failed" error."""
+    app, docker, _ = fake_app()
+    notes: list[tuple[str, str]] = []
+
+    def guarded_stop(container: str, timeout: int = 10) -> None:
+        app.context.guard.check(WriteRequest(WriteKind.CONTAINER, f"stop container {container}"))
+        docker.ops.append(("stop", container))
+
+    docker.stop = guarded_stop  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        app.notify = lambda message, **kw: notes.append(  # type: ignore[method-assign]
+            (str(message), str(kw.get("title", "")))
+        )
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.read_only = True  # locked (ctrl+e) while the question is open
+        await pilot.press("y")
+        await until(pilot, lambda: any(t == "read-only" for _, t in notes), what="refusal")
+        refusal = next(m for m, t in notes if t == "read-only")
+        assert "stop container" in refusal and "refused — read-only mode" in refusal
+        assert docker.ops == []
+        assert not any("failed" in t for _, t in notes), notes
 
 
 async def test_protected_target_starts_locked_and_unlocks_with_typed_name() -> None:
@@ -214,6 +250,16 @@ async def test_generate_admin_key_writes_env_file_mode_600_with_backup(tmp_path:
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="offer to save")
         await pilot.press("y")
         await until(pilot, lambda: any("Saved key" in n for n in notes), what="saved")
+        # Used at once: the settings and the clients of the new context carry the new key.
+        await until(
+            pilot,
+            lambda: (
+                app.context.settings.admin_key is not None
+                and app.context.settings.admin_key.reveal().endswith("7e1a")
+            ),
+            what="new key in use",
+        )
+        assert app.context.settings.admin_key_source == str(env)
     assert ("generate", docker.containers[0].id) in docker.ops
     check_env_file(env, tmp_path)
     assert not any("cd" * 40 in n for n in notes), "the key itself is never shown"
@@ -278,3 +324,20 @@ async def test_mouse_selects_a_row_and_confirms_with_a_click() -> None:
         await until(pilot, lambda: docker.ops, what="restart by click")
         assert docker.ops[0][0] == "restart"
         assert second in {c.name for c in docker.containers if c.id == docker.ops[0][1]}
+
+
+async def test_profile_picker_starts_on_the_current_profile() -> None:
+    from textual.widgets import OptionList
+
+    from tui.config.settings_file import Profile
+
+    profiles = {n: Profile(name=n, url=f"http://127.0.0.1:{p}") for n, p in (("a", 1), ("b", 2))}
+    app, _, _ = fake_app(profile="b", profiles={**profiles, "c": Profile(name="c")})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        picker = app.screen
+        assert isinstance(picker, ProfilePickerScreen)
+        options = picker.query_one("#profiles", OptionList)
+        assert options.highlighted == 1  # a, [b], c
+        await pilot.press("enter")  # keeps the current profile: no switch
+        assert app.header_state.profile == "b" and isinstance(app.screen, StatusScreen)

@@ -5,31 +5,35 @@ Update only after looking at the report: pytest tests/ui/test_snapshots.py --sna
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from screens.app import ConsoleApp, make_app
+from screens.doctor import DoctorScreen
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
+from tui.config import Settings
+from tui.doctor.checks import Check, check_docker, check_services, config_checks
 
 
-def build(*, docker_down: bool = False, **kw: Any) -> ConsoleApp:
+def build(*, docker_down: bool = False, api_up: bool = True, **kw: Any) -> ConsoleApp:
     return make_app(
         settings(**kw),
-        prober=FakeProber(),
+        prober=FakeProber(up=api_up),
         docker=FakeDocker(down=docker_down),
         clock=fixed_clock,
         connect_convex=False,
     )
 
 
-def settled(*keys: str, docker_down: bool = False) -> Any:
+def settled(*keys: str, docker_down: bool = False, http: str = "up") -> Any:
     async def run_before(pilot: Any) -> None:
         app = pilot.app
         want = "docker down" if docker_down else "2/3 up"
         await until(pilot, lambda: app.header_state.containers == want, what=want)
-        await until(pilot, lambda: app.header_state.http == "up", what="probe")
+        await until(pilot, lambda: app.header_state.http == http, what="probe")
         if not docker_down:
             # Both running containers have their (fixed) stats sample.
             await until(pilot, lambda: len(app.screen._stats) == 2, what="stats")
@@ -66,3 +70,35 @@ def test_logs_placeholder_with_container_filter(snap_compare: Any) -> None:
 
 def test_confirm_restart(snap_compare: Any) -> None:
     assert snap_compare(build(), terminal_size=(80, 24), run_before=settled("r"))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_status_explains_a_dead_api(snap_compare: Any, size: tuple[int, int]) -> None:
+    """The doctor's notice lines: cause and fix, wrapped, above the services."""
+    app = build(api_up=False)
+    assert snap_compare(app, terminal_size=size, run_before=settled(http="down"))
+
+
+def fixed_report(s: Settings) -> list[Check]:
+    """Every kind of line the doctor writes, from fixed probes (no network, no engine)."""
+    down = asyncio.run(FakeProber(up=False).probe())
+    checks = config_checks(s)
+    checks.extend(check_services(s, down))
+    checks.extend(
+        check_docker(s, lambda _: ("ok", "2/3 up: convex-backend-1, … (by compose project)", []))
+    )
+    return checks
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_doctor_modal(snap_compare: Any, size: tuple[int, int]) -> None:
+    app = build(api_up=False)
+
+    async def run_before(pilot: Any) -> None:
+        await settled(http="down")(pilot)
+        screen = DoctorScreen(app.context.settings, run=fixed_report)
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.checks is not None, what="doctor checks")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

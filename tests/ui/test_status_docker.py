@@ -87,6 +87,7 @@ def test_status_json_lists_containers_and_exit_codes(
     by_service = {c["service"]: c for c in data["containers"]}
     assert by_service["backend"]["state"] == "running"
     assert by_service["dashboard"]["state"] == "created"
+    assert data["containers_matched_by"] == f"compose project {compose.name}"
     down = settings(url="http://127.0.0.1:9", compose_project=compose.name)
     assert status_main(argparse.Namespace(json=False), down) == 1
     text = capsys.readouterr().out

@@ -19,6 +19,7 @@ SCREEN_OF = {
     "status.tcss": "StatusScreen",
     "coming_next.tcss": "ComingNextScreen",
     "confirm.tcss": "ConfirmScreen",
+    "doctor.tcss": "DoctorScreen",
     "help.tcss": "HelpScreen",
     "profile_picker.tcss": "ProfilePickerScreen",
     "scripts.tcss": "ScriptsScreen",

@@ -157,6 +157,8 @@ def _with_port(url: str, port: int) -> str:
 
 
 def _derive_site(url: str) -> str:
+    if not looks_like_url(url):
+        return ""  # no site to guess from a bad URL (not probed; doctor reports the URL)
     port = _port(_split(url))
     if port == 3210:
         return _with_port(url, DEFAULT_SITE_PORT)

@@ -212,7 +212,13 @@ class ConvexClient:
         Read-only: sent to ``/api/query`` instead, so the backend itself refuses a mutation or an
         action (nothing is written) while queries still work."""
         if self.guard.functions_as_query:
-            return await self._http.call_udf("/api/query", path, args, identity=identity)
+            try:
+                return await self._http.call_udf("/api/query", path, args, identity=identity)
+            except FunctionNotFound as exc:
+                refusal = self.guard.refusal_for(path, exc.message)
+                if refusal is not None:
+                    raise refusal from None
+                raise
         return await self._http.call_udf(
             "/api/function", path, args, identity=identity, wrap_args=False
         )

@@ -2,7 +2,8 @@
 
 Both take an argparse-like namespace and any settings object with ``.url`` and ``.admin_key``.
 The value goes to stdout; errors and function log lines go to stderr.
-Exit codes: 0 ok, 1 function error, 2 usage/config/connection problem, 130 interrupted.
+Exit codes: 0 ok, 1 function error, 2 usage/config/connection problem, 4 write refused
+(``--read-only``, or a protected profile without ``--unlock PROFILE``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tui.convex.errors import (
     Timeout,
 )
 from tui.convex.models import FunctionResult, LogEntry
+from tui.safety.guard import EXIT_REFUSED, WriteGuard, WriteRefused, guard_for
 from tui.safety.text import safe_stream
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -38,6 +40,15 @@ class Settings(Protocol):
 
     @property
     def admin_key(self) -> Secret | None: ...
+
+    @property
+    def profile(self) -> str: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def protected(self) -> bool: ...
 
 
 def parse_function_name(name: str) -> str:
@@ -84,12 +95,18 @@ class UsageError(Exception):
     pass
 
 
-def _client(settings: Settings) -> ConvexClient:
+def _guard(args: Any, settings: Settings) -> WriteGuard:
+    """The target's one write guard; ``--read-only`` wins over ``--unlock``."""
+    unlock = None if getattr(args, "read_only", False) else getattr(args, "unlock", None)
+    return guard_for(settings, unlock)
+
+
+def _client(settings: Settings, guard: WriteGuard | None = None) -> ConvexClient:
     if not settings.url:
         raise UsageError(
             "No deployment URL. Set CONVEX_SELF_HOSTED_URL or pass --url (see `convex-tui --help`)."
         )
-    return ConvexClient(settings.url, settings.admin_key)
+    return ConvexClient(settings.url, settings.admin_key, guard=guard)
 
 
 def _dump(value: Any, *, pretty: bool) -> str:
@@ -151,12 +168,20 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
         if not isinstance(identity, dict):
             raise UsageError("--identity must be a JSON object, e.g. '{subject: \"user1\"}'.")
     as_json = bool(getattr(args, "json", False))
-    async with _client(settings) as client:
+    async with _client(settings, _guard(args, settings)) as client:
         try:
             result = await client.run_function(path, fn_args, identity=identity)
+        except WriteRefused as exc:
+            if as_json:
+                refused = {"status": "refused", "errorMessage": str(exc), "reason": exc.reason}
+                print(json.dumps(refused, ensure_ascii=False), file=out)
+            print(f"error: {exc}", file=err)
+            print("nothing was written: the backend ran no mutation or action", file=err)
+            return EXIT_REFUSED
         except FunctionError as exc:
-            for line in exc.log_lines:
-                print(str(line), file=err)
+            if not as_json:  # the JSON body carries them; printing both shows each twice
+                for line in exc.log_lines:
+                    print(str(line), file=err)
             if as_json:
                 body: dict[str, Any] = {
                     "status": "error",
@@ -165,6 +190,8 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 }
                 if exc.has_data:
                     body["errorData"] = values.encode(exc.data)
+                if exc.log_lines:
+                    body["logLines"] = [str(x) for x in exc.log_lines]
                 print(json.dumps(body, ensure_ascii=False), file=out)
             print(exc.message.rstrip(), file=err)
             if isinstance(exc, FunctionNotFound):
@@ -191,8 +218,6 @@ async def _list_available(client: ConvexClient, err: TextIO) -> None:
 
 
 def _print_result(result: FunctionResult, as_json: bool, out: TextIO, err: TextIO) -> None:
-    for line in result.log_lines:
-        print(str(line), file=err)
     if as_json:
         body = {
             "status": "success",
@@ -202,7 +227,10 @@ def _print_result(result: FunctionResult, as_json: bool, out: TextIO, err: TextI
             "durationMs": round(result.duration_ms, 3),
         }
         print(json.dumps(body, ensure_ascii=False), file=out)
-    elif result.value is not None:  # like `npx convex run`, null prints nothing
+        return  # the log lines are in the body: not on stderr too
+    for line in result.log_lines:
+        print(str(line), file=err)
+    if result.value is not None:  # like `npx convex run`, null prints nothing
         print(_dump(result.value, pretty=True), file=out)
 
 

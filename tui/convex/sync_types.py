@@ -7,13 +7,10 @@ import base64
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from tui.convex.errors import FunctionError, Timeout
+from tui.convex.errors import ConvexClientError, FunctionError, Timeout
 from tui.convex.models import FunctionResult
-
-if TYPE_CHECKING:
-    from tui.convex.sync_client import SyncClient
 
 
 class Reconnect(Exception):
@@ -80,6 +77,17 @@ class RequestRecord:
 FIRST_VALUE_S = 30.0  # how long a subscription waits for its first value before saying so
 
 
+class SubscriptionOwner(Protocol):
+    """What a `Subscription` asks of its client (`tui.convex.sync_client.SyncClient`)."""
+
+    fatal_error: ConvexClientError | None
+    last_error: str | None  # why the socket last failed (named when a first value times out)
+
+    async def _register(self, sub: Subscription) -> QueryRecord: ...
+
+    async def _release(self, query: QueryRecord, sub: Subscription | None) -> None: ...
+
+
 class Subscription:
     """Iterate for each new value of one query: ``async for v in client.subscribe(...)``.
 
@@ -88,7 +96,7 @@ class Subscription:
     usable; iteration ends after :meth:`aclose`. Values are conflated: a slow consumer sees
     the latest one, never a stale backlog."""
 
-    def __init__(self, owner: SyncClient, path: str, args: Mapping[str, Any] | None) -> None:
+    def __init__(self, owner: SubscriptionOwner, path: str, args: Mapping[str, Any] | None) -> None:
         self._owner = owner
         self.path = canonical_udf_path(path)
         self.args = dict(args or {})

@@ -6,7 +6,7 @@ No Textual here. Everything that touches the engine blocks: call it from thread 
 from __future__ import annotations
 
 from tui.docker.admin_key import ADMIN_KEY_VAR, EnvWriteResult, write_admin_key_to_env_file
-from tui.docker.client import DEFAULT_BASE_URL, DockerService, EngineInfo, resolve_base_url
+from tui.docker.client import DEFAULT_BASE_URL, DockerService, resolve_base_url
 from tui.docker.errors import (
     ContainerNotFound,
     DockerError,
@@ -18,6 +18,7 @@ from tui.docker.models import (
     ContainerEvent,
     ContainerInfo,
     ContainerStats,
+    EngineInfo,
     LogLine,
     PortBinding,
     Selector,

@@ -1,15 +1,15 @@
 """Write a freshly generated admin key into ``.env.convex.local`` (pure file logic).
 
 The file is rewritten atomically (temp file + rename) with mode 600, the previous version is kept
-as ``.env.convex.local.bak-<UTC timestamp>``, and every other line (comments, order, other
+as ``.env.convex.local.bak-<UTC timestamp>`` (mode 600, the newest three kept), and every other line (comments, order, other
 variables) is left exactly as it was.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from pathlib import Path
 from tui.config.secret import Secret
 
 ADMIN_KEY_VAR = "CONVEX_SELF_HOSTED_ADMIN_KEY"
+KEEP_BACKUPS = 3  # old keys are secrets too: a few copies to roll back to, not a pile
 _ASSIGN_RE = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=[ \t]*)")
 
 
@@ -61,10 +62,23 @@ def write_admin_key_to_env_file(
     if old_text is not None:
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
         backup = target.with_name(f"{target.name}.bak-{stamp}")
-        shutil.copy2(target, backup)
-        os.chmod(backup, 0o600)  # the backup holds the old key
+        # Created 600 from the first byte: the backup holds the old key.
+        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(target.read_bytes())
     _atomic_write(target, "".join(lines))
+    _prune_backups(target)
     return EnvWriteResult(target, backup, replaced)
+
+
+def backups_of(target: Path) -> list[Path]:
+    """The ``.bak-<UTC stamp>`` copies of ``target``, oldest first (the stamps sort)."""
+    return sorted(target.parent.glob(f"{glob.escape(target.name)}.bak-*"))
+
+
+def _prune_backups(target: Path) -> None:
+    for old in backups_of(target)[:-KEEP_BACKUPS]:
+        old.unlink(missing_ok=True)
 
 
 def _atomic_write(target: Path, text: str) -> None:

@@ -13,7 +13,6 @@ import re
 import struct
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +30,7 @@ from tui.docker.models import (
     ContainerEvent,
     ContainerInfo,
     ContainerStats,
+    EngineInfo,
     LogLine,
     Selector,
     container_from_inspect,
@@ -71,14 +71,6 @@ ADMIN_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]+\|[0-9a-fA-F]{16,}$")
 def resolve_base_url(base_url: str | None = None) -> str:
     """The configured URL, else ``DOCKER_HOST``, else the default socket."""
     return base_url or os.environ.get("DOCKER_HOST") or DEFAULT_BASE_URL
-
-
-@dataclass(frozen=True, slots=True)
-class EngineInfo:
-    version: str
-    api_version: str
-    os: str
-    arch: str
 
 
 class DockerService:
@@ -168,6 +160,7 @@ class DockerService:
         def labels(row: dict[str, Any]) -> dict[str, str]:
             return dict(row.get("Labels") or {})
 
+        selector = selector.resolve(labels(r) for r in rows)
         convex_projects = {
             labels(r).get(PROJECT_LABEL, "")
             for r in rows

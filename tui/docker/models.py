@@ -5,6 +5,7 @@ The parsers take plain dicts (inspect, stats, events) so they can be tested with
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from typing import Any, Literal
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
-CONVEX_SERVICES = frozenset({"backend", "dashboard"})
 CONVEX_IMAGE_RE = re.compile(r"convex-(backend|dashboard)")
 POSTGRES_IMAGE_RE = re.compile(r"(^|/)postgres(ql)?([:@]|$)|postgis|pgvector|timescale")
 
@@ -134,7 +134,8 @@ class ContainerInfo:
 
     @property
     def is_convex(self) -> bool:
-        return bool(CONVEX_IMAGE_RE.search(self.image)) or self.service in CONVEX_SERVICES
+        """A Convex image: a service *named* backend in a stranger's stack is not one."""
+        return bool(CONVEX_IMAGE_RE.search(self.image))
 
     def uptime(self, now: datetime | None = None) -> timedelta | None:
         if not self.running or self.started_at is None:
@@ -300,19 +301,59 @@ class LogLine:
     text: str
 
 
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+MatchRule = Literal["project", "working_dir", "image"]
+
+
+def _same_dir(label: str | None, directory: str) -> bool:
+    return bool(label) and os.path.realpath(str(label)) == os.path.realpath(directory)
+
+
 @dataclass(frozen=True, slots=True)
 class Selector:
-    """Which containers belong to the deployment.
+    """Which containers belong to the deployment — never decided by a service name alone.
 
-    With a project: every container labelled ``com.docker.compose.project=<project>``. Without:
-    Convex containers (service ``backend``/``dashboard`` or a ``convex-backend``/
-    ``convex-dashboard`` image) plus Postgres containers of the same compose projects.
+    1. a configured compose project: the containers labelled ``com.docker.compose.project=<p>``;
+    2. else the compose working directory label equal to the project directory;
+    3. else the Convex images (``convex-backend``, ``convex-dashboard``), plus the Postgres
+       containers of their compose projects.
+
+    ``rule`` is the one that applies, decided by `resolve` from the containers there are
+    (rule 2 applies only when some container has that working directory); unresolved,
+    `matches` lets through anything rules 2 or 3 could select (the events stream, which is
+    subscribed before the list, is then filtered again with the resolved selector).
     """
 
     project: str | None = None
+    project_dir: str | None = None
+    rule: MatchRule | None = None
 
     def label_filter(self) -> list[str]:
         return [f"{PROJECT_LABEL}={self.project}"] if self.project else []
+
+    def resolve(self, labels: Iterable[Mapping[str, str]]) -> Selector:
+        if self.rule is not None:
+            return self
+        if self.project:
+            rule: MatchRule = "project"
+        elif self.project_dir and any(
+            _same_dir(x.get(WORKING_DIR_LABEL), self.project_dir) for x in labels
+        ):
+            rule = "working_dir"
+        else:
+            rule = "image"
+        return Selector(self.project, self.project_dir, rule)
+
+    def describe(self) -> str:
+        """Which rule matched, in words for the Status pane and the doctor."""
+        rule = self.rule or ("project" if self.project else None)
+        if rule == "project":
+            return f"compose project {self.project}"
+        if rule == "working_dir":
+            return f"compose working dir {self.project_dir}"
+        if rule == "image":
+            return "Convex images (backend, dashboard)"
+        return "compose working dir, else Convex images"
 
     def matches(
         self, labels: Mapping[str, str], image: str, convex_projects: Iterable[str] = ()
@@ -320,7 +361,12 @@ class Selector:
         project = labels.get(PROJECT_LABEL)
         if self.project:
             return project == self.project
-        if labels.get(SERVICE_LABEL) in CONVEX_SERVICES or CONVEX_IMAGE_RE.search(image):
+        by_dir = bool(self.project_dir) and _same_dir(
+            labels.get(WORKING_DIR_LABEL), str(self.project_dir)
+        )
+        if self.rule == "working_dir" or (self.rule is None and by_dir):
+            return by_dir
+        if CONVEX_IMAGE_RE.search(image):
             return True
         postgres = is_postgres_image(image) or (labels.get(SERVICE_LABEL) or "").startswith(
             "postgres"
@@ -331,6 +377,7 @@ class Selector:
 def select(containers: Iterable[ContainerInfo], selector: Selector) -> list[ContainerInfo]:
     """Apply ``selector`` (two passes: Postgres rides along with its Convex project)."""
     items = list(containers)
+    selector = selector.resolve(c.labels for c in items)
     convex_projects = {
         c.project
         for c in items
@@ -338,3 +385,13 @@ def select(containers: Iterable[ContainerInfo], selector: Selector) -> list[Cont
     }
     chosen = [c for c in items if selector.matches(c.labels, c.image, convex_projects)]
     return sorted(chosen, key=lambda c: (c.project or "", c.service or "", c.name))
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """What `docker version` says about the engine."""
+
+    version: str
+    api_version: str
+    os: str
+    arch: str

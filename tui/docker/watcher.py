@@ -16,16 +16,27 @@ with exponential backoff; when the engine is back it yields a fresh :class:`Snap
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tui.docker.errors import ContainerNotFound, DockerError
-from tui.docker.models import ContainerEvent, ContainerInfo, Selector
+from tui.docker.models import ContainerEvent, ContainerInfo, EngineInfo, Selector
 from tui.docker.streams import DockerStream
 
-if TYPE_CHECKING:
-    from tui.docker.client import DockerService, EngineInfo
+
+class EngineSource(Protocol):
+    """What the watcher needs of the engine (`tui.docker.client.DockerService` is one)."""
+
+    def ping(self) -> EngineInfo: ...
+
+    def list_containers(self, selector: Selector | None = None) -> list[ContainerInfo]: ...
+
+    def inspect(self, container: str) -> ContainerInfo: ...
+
+    def events(
+        self, selector: Selector | None = None, *, convex_projects: Collection[str] = ()
+    ) -> DockerStream[ContainerEvent]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,7 @@ class Snapshot:
 
     engine: EngineInfo
     containers: tuple[ContainerInfo, ...]
+    selector: Selector | None = None  # resolved: which rule matched (`Selector.describe`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +70,7 @@ WatchUpdate = Snapshot | ContainerChanged | Disconnected
 class ProjectWatcher:
     def __init__(
         self,
-        service: DockerService,
+        service: EngineSource,
         selector: Selector,
         *,
         retry_initial: float = 0.5,
@@ -115,9 +127,13 @@ class ProjectWatcher:
         stream = svc.events(selector, convex_projects=convex_projects)
         self._set_stream(stream)
         containers = svc.list_containers(selector)
+        # The rule that applies (project, working dir or images), from what is there now.
+        resolved = selector.resolve(c.labels for c in containers)
         convex_projects.update(c.project for c in containers if c.is_convex and c.project)
-        yield Snapshot(engine, tuple(containers))
+        yield Snapshot(engine, tuple(containers), resolved)
         for event in stream:
+            if not resolved.matches(event.labels, event.image, convex_projects):
+                continue
             info: ContainerInfo | None = None
             if event.action != "destroy":
                 try:

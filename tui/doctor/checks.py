@@ -9,29 +9,18 @@ import asyncio
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import replace
 
 from tui.config.model import Settings, Sourced, looks_like_url
+from tui.doctor.model import Check, Status
 from tui.safety.text import scrub_secret, show_url
-from tui.status.probes import ServiceProbes, probe_services
+from tui.status.probes import NOT_CONFIGURED, HttpProbe, ServiceProbes, probe_services
 
-Status = Literal["ok", "warn", "fail"]
 ADMIN_KEY_RE = re.compile(r"^(?:[a-z]+:)?[A-Za-z0-9_.-]+\|[0-9a-fA-F]{8,}$")
 
 # The seed's "critical variable relationships": every name in a group must hold the same URL.
 API_GROUP = ("CONVEX_CLOUD_ORIGIN", "CONVEX_SITE_URL", "CONVEX_DEPLOYMENT_URL", "VITE_CONVEX_URL")
 SITE_GROUP = ("CONVEX_SITE_ORIGIN", "JWT_ISSUER")
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    status: Status
-    message: str
-    fix: str = ""
-    details: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(url: str) -> str:
@@ -41,7 +30,9 @@ def _norm(url: str) -> str:
 def check_env_files(settings: Settings) -> Iterator[Check]:
     found = [ef for ef in settings.env_files if ef.exists]
     if not found:
-        names = ", ".join(ef.path.name for ef in settings.env_files)
+        names = ", ".join(ef.path.name for ef in settings.env_files) or (
+            ".env.convex.local, .env.local, .env"
+        )
         yield Check(
             "env.files",
             "Env files",
@@ -115,7 +106,8 @@ def _group_check(
             )
     if not mismatched:
         names = " = ".join(s.name for s in present)
-        yield Check(check_id, names, "ok", f"all {len(present)} agree: {anchor.value}")
+        agree = "both agree" if len(present) == 2 else f"all {len(present)} agree"
+        yield Check(check_id, names, "ok", f"{agree}: {anchor.value}")
 
 
 def check_relationships(settings: Settings) -> Iterator[Check]:
@@ -244,22 +236,31 @@ def check_services(settings: Settings, probes: ServiceProbes) -> Iterator[Check]
         "site.reachable",
         "Site proxy",
         "ok" if site.reachable else "fail",
-        f"{site.url} answered HTTP {site.status}"
-        if site.reachable
-        else f"{site.url}: {site.error}",
+        _answered(site),
         "" if site.reachable else "verify Docker is running with the site proxy (3211) published",
     )
     dash = probes.dashboard
+    if dash.error == NOT_CONFIGURED:
+        yield Check("dashboard.reachable", "Dashboard", "ok", "not configured (not probed)")
+        return
     yield Check(
         "dashboard.reachable",
         "Dashboard",
         "ok" if dash.reachable else "warn",
-        f"{dash.url} answered HTTP {dash.status}"
-        if dash.reachable
-        else f"{dash.url}: {dash.error}",
-        "" if dash.reachable else "start the dashboard service (docker compose up -d dashboard)",
+        _answered(dash),
+        "" if dash.reachable else "start the dashboard service: docker compose up -d dashboard",
     )
 
+
+def _answered(probe: HttpProbe) -> str:
+    """`<url> answered HTTP 404`, or the error, which names the URL itself when it says it."""
+    if probe.reachable:
+        return f"{probe.url} answered HTTP {probe.status}"
+    error = probe.error or "unreachable"
+    return error if probe.url in error else f"{probe.url}: {error}"
+
+
+__all__ = ["Check", "Status", "run_checks", "config_checks", "notices", "check_services"]
 
 NO_CONTAINERS = "no Convex containers found"
 DockerLister = Callable[[Settings], tuple[Status, str, list[str]]]
@@ -292,9 +293,8 @@ def check_docker(settings: Settings, lister: DockerLister) -> Iterator[Check]:
     )
 
 
-def run_checks(
-    settings: Settings, docker_lister: DockerLister, *, network: bool = True
-) -> list[Check]:
+def config_checks(settings: Settings) -> list[Check]:
+    """The checks that need no network: settings file, env files, URL and key syntax."""
     checks: list[Check] = []
     for problem in settings.problems:
         checks.append(
@@ -309,6 +309,20 @@ def run_checks(
     checks.extend(check_env_files(settings))
     checks.extend(check_relationships(settings))
     checks.extend(check_url_and_key(settings))
+    return checks
+
+
+def notices(checks: list[Check], settings: Settings | None = None) -> list[Check]:
+    """What the console shows on its Status pane: the failures, in the doctor's words (with
+    ``settings``, the admin key scrubbed from them as from the doctor's report)."""
+    failed = [c for c in checks if c.status == "fail"]
+    return [_without_key(c, settings) for c in failed] if settings is not None else failed
+
+
+def run_checks(
+    settings: Settings, docker_lister: DockerLister, *, network: bool = True
+) -> list[Check]:
+    checks = config_checks(settings)
     if network:
         probes = asyncio.run(
             probe_services(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.config.model import Settings
-    from tui.doctor.checks import Check
+    from tui.doctor.model import Check
 
 # What the seed's functions and @convex-dev/auth read from the deployment.
 FUNCTION_VARS = (
@@ -54,7 +54,7 @@ async def _fetch(settings: Settings) -> dict[str, str]:
 
 def check_deployment_env(settings: Settings) -> Iterator[Check]:
     from tui.convex.errors import ConvexClientError
-    from tui.doctor.checks import Check
+    from tui.doctor.model import Check
 
     local = _local_values(settings)
     if not local or settings.admin_key is None:

@@ -27,7 +27,9 @@ def render_text(checks: list[Check], out: TextIO) -> None:
             out.write(f"    fix: {check.fix}\n")
     fails = sum(c.status == "fail" for c in checks)
     warns = sum(c.status == "warn" for c in checks)
-    out.write(f"\n{len(checks)} checks: {fails} failed, {warns} warnings\n")
+    out.write(
+        f"\n{len(checks)} checks: {fails} failed, {warns} warning{'' if warns == 1 else 's'}\n"
+    )
 
 
 def report_json(settings: Settings, checks: list[Check]) -> dict[str, object]:

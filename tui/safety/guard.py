@@ -15,12 +15,13 @@ the backend itself refuses a mutation or action — zero writes, and queries sti
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from tui.config import Settings
+# The backend's answer to a mutation/action sent to /api/query (crates/udf/src/validation.rs).
+_DEFINED_AS = re.compile(r"but it is defined as (Mutation|Action)\b")
 
 # Distinct exit status of a headless command whose write was refused.
 EXIT_REFUSED = 4
@@ -126,13 +127,13 @@ class WriteGuard:
     # ------------------------------------------------------------ decisions
 
     def why_refused(self, request: WriteRequest) -> str | None:
-        if self._read_only:
-            return "read-only mode (unlock with ctrl+e in the console; drop --read-only)"
         if self.protected and not self._unlocked:
             return (
                 f"profile {self.profile!r} is protected "
                 f"(headless: add --unlock {self.profile}; console: ctrl+e and type its name)"
             )
+        if self._read_only:
+            return "read-only mode (unlock with ctrl+e in the console; drop --read-only)"
         return None
 
     def check(self, request: WriteRequest) -> None:
@@ -142,11 +143,38 @@ class WriteGuard:
             self.refused.append(request)
             raise WriteRefused(request, reason)
 
+    def refusal_for(self, path: str, backend_message: str) -> WriteRefused | None:
+        """The refusal behind a read-only call the backend turned down as a write.
+
+        In read-only mode function calls go to ``/api/query``; the backend answers a mutation
+        or action with "Trying to execute X as Query, but it is defined as Mutation." (nothing
+        ran). That is the guard's refusal, said in its words; `None` for any other error."""
+        match = _DEFINED_AS.search(backend_message)
+        if match is None or not self.read_only:
+            return None
+        kind = WriteKind.MUTATION if match.group(1) == "Mutation" else WriteKind.ACTION
+        request = WriteRequest(kind, f"run {kind.value} {path}")
+        self.refused.append(request)
+        return WriteRefused(request, self.why_refused(request) or "read-only mode")
+
     def allows(self, request: WriteRequest) -> bool:
         return self.why_refused(request) is None
 
 
-def guard_for(settings: Settings, unlock: str | None = None) -> WriteGuard:
+class GuardedTarget(Protocol):
+    """What the guard needs of a resolved target (`tui.config.Settings` has it)."""
+
+    @property
+    def profile(self) -> str: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    @property
+    def protected(self) -> bool: ...
+
+
+def guard_for(settings: GuardedTarget, unlock: str | None = None) -> WriteGuard:
     """The guard of a resolved target; ``unlock`` is the headless ``--unlock PROFILE``."""
     return WriteGuard.for_target(
         profile=settings.profile,

@@ -61,6 +61,14 @@ STATUS_KEYS: tuple[KeySpec, ...] = (
         show=False,
     ),
     KeySpec(
+        "status.doctor",
+        "d",
+        "doctor",
+        "Doctor",
+        "Open the doctor's full report (every check, its cause and its fix).",
+        "status",
+    ),
+    KeySpec(
         "status.refresh",
         "f5",
         "refresh",

@@ -94,10 +94,11 @@ class ServiceProber:
         await self._client.aclose()
 
 
-def selector_for(compose_project: str | None) -> Selector:
+def selector_for(settings: Settings) -> Selector:
+    """This deployment's containers: its compose project, else its directory, else images."""
     from tui.docker.models import Selector
 
-    return Selector(project=compose_project)
+    return Selector(project=settings.compose_project, project_dir=str(settings.project_dir))
 
 
 def first_backend(names_and_services: Iterable[tuple[str, str | None]]) -> str | None:

@@ -27,7 +27,7 @@ def _containers(settings: Settings) -> tuple[list[ContainerInfo] | None, str | N
 
     service = DockerService(timeout=DOCKER_TIMEOUT)
     try:
-        return service.list_containers(selector_for(settings.compose_project)), None
+        return service.list_containers(selector_for(settings)), None
     except DockerError as exc:
         return None, str(exc)
     finally:
@@ -51,6 +51,7 @@ def status_main(args: argparse.Namespace, settings: Settings) -> int:
     probes, containers, docker_error = asyncio.run(gather(settings))
     now = datetime.now(UTC)
     data = report(settings, probes, containers, docker_error, now)
+    data["containers_matched_by"] = matched_by(settings, containers)
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))
     else:
@@ -60,6 +61,11 @@ def status_main(args: argparse.Namespace, settings: Settings) -> int:
             file=safe_stream(sys.stdout, settings.admin_key),
         )
     return 0 if data["api_up"] else 1
+
+
+def matched_by(settings: Settings, containers: list[ContainerInfo] | None) -> str:
+    """Which rule chose the containers: compose project, working dir or Convex images."""
+    return selector_for(settings).resolve(c.labels for c in containers or []).describe()
 
 
 def render_text(
@@ -77,7 +83,7 @@ def render_text(
         )
         if row.external_url:
             lines.append(f"  {'':<10} external {row.external_url}")
-    lines += ["", "CONTAINERS"]
+    lines += ["", f"CONTAINERS (matched by {matched_by(settings, containers)})"]
     if containers is None:
         lines.append(f"  {docker_error}")
     elif not containers:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from tui.config.model import looks_like_url
 from tui.safety.text import clean_line, show_url
 from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 
@@ -74,26 +75,36 @@ class ServiceRow:
 
 
 def _http_row(
-    key: str, name: str, probe: HttpProbe | None, url: str, external: str | None
+    key: str,
+    name: str,
+    probe: HttpProbe | None,
+    url: str,
+    external: str | None,
+    missing: str = "not part of this deployment",
 ) -> ServiceRow:
     if not url:  # e.g. the demo: the sandbox has no dashboard
         state: Cell = ("n/a", "muted")
-        detail: Cell = ("not part of this deployment", "muted")
+        detail: Cell = (missing, "muted")
         url = "—"
     elif probe is None:
         state = ("probing…", "muted")
         detail = ("", "muted")
     elif probe.reachable:
         state = ("up", "ok")
-        detail = (f"HTTP {probe.status}", "plain")
+        # Any answer means the port is served; the site proxy has no route at "/" (404).
+        served = (
+            "serving, no route at /" if probe.status == 404 else f"serving (HTTP {probe.status})"
+        )
+        detail = (served, "plain")
     else:
         state = ("down", "bad")
         detail = (clean(probe.error or "unreachable", 48), "bad")
+    shown = show_url(url) if url != "—" else url
     return ServiceRow(
         key,
         name,
-        show_url(url) if url != "—" else url,
-        show_url(external) or None,
+        shown,
+        _differing(show_url(external) or None, shown),
         state,
         fmt_latency(probe.latency_ms if probe else None),
         detail,
@@ -101,7 +112,28 @@ def _http_row(
     )
 
 
+def _differing(external: str | None, local: str) -> str | None:
+    """The external (e.g. Coder) URL, only when it says something the local one does not."""
+    if not external or external.rstrip("/") == local.rstrip("/"):
+        return None
+    return external
+
+
+def elide_middle(text: str, width: int) -> str:
+    """``https://convex-api--ma…coder.example.com``: both ends of a URL say the most."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
 def _key_cell(api: ApiProbe, fingerprint: str) -> Cell:
+    # The instance name is in the detail column already: "valid …9f3c" says the rest.
+    if api.instance_name and fingerprint.startswith(f"{api.instance_name}…"):
+        fingerprint = fingerprint[len(api.instance_name) :]
     if api.key_state == "valid":
         return (f"valid {fingerprint}", "ok")
     if api.key_state == "missing":
@@ -128,11 +160,12 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
         api_state = ("down", "bad") if not api.reachable else ("error", "warn")
         api_detail = (clean(api.error or "unreachable", 48), "bad")
         key = ("unchecked", "muted")
+    api_url = show_url(settings.url, settings.admin_key)
     api_row = ServiceRow(
         "api",
         "API",
-        show_url(settings.url, settings.admin_key),
-        show_url(settings.external_api_url, settings.admin_key) or None,
+        api_url,
+        _differing(show_url(settings.external_api_url, settings.admin_key) or None, api_url),
         api_state,
         fmt_latency(api.latency_ms if api else None),
         api_detail,
@@ -146,6 +179,7 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
             probes.site if probes else None,
             settings.site_url,
             settings.external_site_url,
+            "not configured" if looks_like_url(settings.url) else "not probed: bad API URL",
         ),
         _http_row(
             "dashboard",
