@@ -19,6 +19,7 @@ from typing import Any, ClassVar, cast
 from textual.app import App
 from textual.binding import BindingType
 from textual.command import Provider
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
@@ -32,6 +33,7 @@ from tui.config import CliOverrides, Settings, load_settings
 from tui.config.secret import Secret
 from tui.keys import APP_KEYS, PANES, unknown_ids
 from tui.safety.guard import WriteKind, WriteRequest, guard_for
+from tui.safety.text import clean, clean_line, scrub_secret, show_url
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
@@ -209,6 +211,23 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
             f"{event.worker.description}: {error}", title="Error", severity="error", markup=False
         )
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast goes through the one sanitizer (container stderr, server errors, file
+        names): no escape sequence and no admin key reaches the terminal, whoever calls this."""
+        context = getattr(self, "context", None)
+        key = context.settings.admin_key if context is not None else None
+        message = scrub_secret(clean(message), key.reveal() if key else None)
+        title = scrub_secret(clean_line(title, 80), key.reveal() if key else None)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)
 
@@ -257,7 +276,9 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self.push_screen(
             ConfirmScreen(
                 f"Unlock writes on {settings.profile}?",
-                f"{settings.url} is marked protected." if protected else settings.url,
+                f"{show_url(settings.url)} is marked protected."
+                if protected
+                else show_url(settings.url),
                 typed=settings.profile if protected else None,
                 danger=True,
             ),
@@ -320,7 +341,7 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
             self.notify(f"Cannot load profile {name}: {exc}", severity="error", markup=False)
             return
         self._retarget(settings)
-        self.notify(f"Profile {settings.profile}: {settings.url}", markup=False)
+        self.notify(f"Profile {settings.profile}: {show_url(settings.url)}", markup=False)
 
     def _retarget(self, settings: Settings, *, keep_lock: bool = False) -> None:
         """New settings: close the old clients, build new ones; panes watch `context`."""
@@ -475,9 +496,16 @@ def _serve_only(sandbox: Any) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     """`python -m screens.app [flags]`: the console alone (what `convex-tui serve` runs per session)."""
+    import os
+
     from tui.cli import build_parser, settings_from_args
 
-    return run_console(settings_from_args(build_parser().parse_args(argv)))
+    args = build_parser().parse_args(argv)
+    # `serve` hands the URL over in the environment: it may carry the key, so never in argv.
+    served_url = os.environ.pop("CONVEX_TUI_SERVE_URL", None)
+    if served_url and args.url is None:
+        args.url = served_url
+    return run_console(settings_from_args(args))
 
 
 if __name__ == "__main__":

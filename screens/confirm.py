@@ -40,14 +40,15 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button("Yes (y)", id="yes", variant="error" if self.danger else "primary")
                 yield Button("No (n)", id="no")
 
-    def on_mount(self) -> None:
-        if self.typed is not None:
-            self.query_one("#typed", Input).focus()
-        else:
-            self.query_one("#no", Button).focus()
+    # The typed word's input, else "No". A selector, not a query in on_mount: a screen pushed
+    # while the app closes (`q` then `s` in one read) mounts without its children.
+    AUTO_FOCUS = "#typed, #no"
 
     def _typed_ok(self) -> bool:
-        return self.typed is None or self.query_one("#typed", Input).value.strip() == self.typed
+        if self.typed is None:
+            return True
+        typed = self.query("#typed").first(Input) if self.query("#typed") else None
+        return typed is not None and typed.value.strip() == self.typed
 
     def action_accept(self) -> None:
         if self._typed_ok():

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from tui.status.probes import ServiceProbes
 
 ENV_FILE = ".env.convex.local"
+ACTION_SLOW_SECONDS = 5.0
 
 
 class ContainerActions(PaneScreen):
@@ -28,6 +30,10 @@ class ContainerActions(PaneScreen):
 
     _containers: dict[str, ContainerInfo]
     _probes: ServiceProbes | None
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(name=name, id=id)
+        self._ops_running: set[str] = set()  # container ids with an action under way
 
     def _selected_container(self) -> ContainerInfo | None:
         raise NotImplementedError
@@ -59,20 +65,37 @@ class ContainerActions(PaneScreen):
             confirmed,
         )
 
-    @work(
-        thread=True, group="container-action", exit_on_error=False, description="container action"
-    )
     def _container_op(self, op: str, cid: str, name: str) -> None:
-        from tui.docker.errors import DockerError
+        """On a fresh thread (never asyncio's default executor, which streams could fill): the
+        action starts at once. If Docker is slow to answer, the user is told it is waiting."""
+        from tui.docker.streams import run_action
 
         backend = self.host.context.docker
         assert backend is not None
-        try:
-            getattr(backend, op)(cid)
-        except (DockerError, WriteRefused) as exc:  # the guard may lock between ask and send
-            self.post_message(ContainerActionFinished(op, name, str(exc)))
+        busy = self._ops_running
+        if cid in busy:
+            self.notify(f"{name}: an action is still running; wait for it.", severity="warning")
             return
-        self.post_message(ContainerActionFinished(op, name, None))
+        busy.add(cid)
+        self.notify(f"{op} {name}…", timeout=3)
+        slow = self.set_timer(
+            ACTION_SLOW_SECONDS,
+            lambda: self.notify(f"{op} {name}: still waiting for Docker…", severity="warning"),
+        )
+
+        def done(exc: BaseException | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the app may have quit meanwhile
+                self.app.call_from_thread(finished, exc)
+
+        def finished(exc: BaseException | None) -> None:
+            slow.stop()
+            busy.discard(cid)
+            if isinstance(exc, WriteRefused):  # the guard may lock between ask and send
+                self.notify(str(exc), title="read-only", severity="warning", markup=False)
+                return
+            self.post_message(ContainerActionFinished(op, name, None if exc is None else str(exc)))
+
+        run_action(f"{op} {name}", lambda: getattr(backend, op)(cid), done)
 
     @on(ContainerActionFinished)
     def _action_finished(self, message: ContainerActionFinished) -> None:

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.safety.text import clean_line, show_url
+
 
 class ProfilePickerScreen(ModalScreen[str | None]):
     CSS_PATH = "../styles/profile_picker.tcss"
@@ -31,8 +33,8 @@ class ProfilePickerScreen(ModalScreen[str | None]):
             for name, url, protected in self.profiles:
                 label = Content.assemble(
                     ("● " if name == self.current else "  ", "$text-success"),
-                    (name, "bold"),
-                    ("  " + url, "$text-muted"),
+                    (clean_line(name, 40), "bold"),
+                    ("  " + show_url(url), "$text-muted"),
                     ("  PROTECTED" if protected else "", "$text-error"),
                 )
                 options.append(Option(label, id=name))

@@ -1,13 +1,14 @@
 """Status pane: the three services (HTTP probes) and the deployment's containers (Docker).
 
-Live without tight polling: the Docker events stream (one thread worker) drives container
-changes, one stats stream per running container (thread workers) fills CPU/memory, and the HTTP
+Live without tight polling: the Docker events stream (its own thread) drives container
+changes, one stats stream per running container (own threads) fills CPU/memory, and the HTTP
 probe re-arms a one-shot timer after each result, backing off while the API is down.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -15,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.container_actions import ContainerActions
@@ -29,11 +30,12 @@ from screens.widgets.cells import cell, tone_colors
 from screens.widgets.checks import checks_text
 from screens.widgets.services_table import ServicesTable
 from tui.docker.models import ContainerInfo, ContainerStats
-from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot
+from tui.docker.streams import StreamThread
+from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot, WatchUpdate
 from tui.doctor.checks import Check, check_services, config_checks, notices
 from tui.status.keys import STATUS_KEYS
 from tui.status.probes import ServiceProbes
-from tui.status.services import StatsFeed, Watch, selector_for
+from tui.status.services import selector_for
 from tui.status.status_view import container_row, containers_summary
 
 PROBE_OK_DELAY = 5.0
@@ -66,9 +68,8 @@ class StatusScreen(ContainerActions):
         self._probe_delay = 1.0
         self._containers: dict[str, ContainerInfo] = {}
         self._stats: dict[str, ContainerStats] = {}
-        self._stats_workers: dict[str, Worker[None]] = {}
-        self._stats_feeds: dict[str, StatsFeed] = {}
-        self._watch: Watch | None = None
+        self._stats_workers: dict[str, StreamThread[ContainerStats]] = {}
+        self._watch: StreamThread[WatchUpdate] | None = None
         self._docker_message: str | None = None
         self._filter = ""
         self._filter_target = "containers"
@@ -207,26 +208,29 @@ class StatusScreen(ContainerActions):
 
     # ------------------------------------------------------------ Docker
 
-    @work(
-        thread=True,
-        group="docker",
-        exclusive=True,
-        exit_on_error=False,
-        description="docker events",
-    )
     def _watch_docker(self) -> None:
         backend = self.host.context.docker
         assert backend is not None
-        watch = backend.watch(selector_for(self.host.context.settings))
-        self._watch = watch
-        worker = get_current_worker()
-        if worker.is_cancelled:
-            watch.stop()
-            return
-        for update in watch:  # blocks; the watcher reconnects with backoff by itself
-            if worker.is_cancelled:
-                break
-            self.post_message(DockerUpdated(update))
+        if self._watch is not None:
+            self._watch.stop()
+        selector = selector_for(self.host.context.settings)
+        # Its own thread, not a Textual thread worker (asyncio's default executor): long-lived
+        # streams there would make a user's `stop` queue behind them (issue 9, defect 2).
+        self._watch = StreamThread(
+            "docker events",
+            lambda: backend.watch(selector),
+            lambda update: self.post_message(DockerUpdated(update)),
+            self._stream_failed,
+        ).start()
+
+    def _stream_failed(self, exc: BaseException) -> None:
+        self.app.call_from_thread(
+            self.notify,
+            f"Docker stream ended: {exc}",
+            title="Error",
+            severity="error",
+            markup=False,
+        )
 
     @on(DockerUpdated)
     def _docker_updated(self, message: DockerUpdated) -> None:
@@ -265,7 +269,7 @@ class StatusScreen(ContainerActions):
         checks = list(self._config_checks)
         if self._probes is not None:
             checks.extend(check_services(self.host.context.settings, self._probes))
-        self.notices = notices(checks)
+        self.notices = notices(checks, self.host.context.settings)
         widget = self.query_one("#notices", Static)
         widget.set_class(not self.notices, "-hidden")
         if self.notices:
@@ -288,38 +292,21 @@ class StatusScreen(ContainerActions):
         for cid in list(self._stats_workers):
             if cid not in running:
                 self._stop_stats(cid)
-        for cid in running - set(self._stats_workers):
-            name = self._containers[cid].name
-            self._stats_workers[cid] = self.run_worker(
-                lambda cid=cid: self._stream_stats(cid),
-                thread=True,
-                group="stats",
-                description=f"stats {name}",
-                exit_on_error=False,
-            )
-
-    def _stream_stats(self, cid: str) -> None:
         backend = self.host.context.docker
         if backend is None:
             return
-        worker = get_current_worker()
-        feed = backend.stats_stream(cid)
-        self._stats_feeds[cid] = feed
-        if worker.is_cancelled:
-            feed.close()
-            return
-        for stats in feed:
-            if worker.is_cancelled:
-                break
-            self.post_message(StatsReceived(stats))
+        for cid in running - set(self._stats_workers):
+            # A lost sample is harmless (the events stream reports the engine): no on_error.
+            self._stats_workers[cid] = StreamThread(
+                f"stats {self._containers[cid].name}",
+                partial(backend.stats_stream, cid),
+                lambda stats: self.post_message(StatsReceived(stats)),
+            ).start()
 
     def _stop_stats(self, cid: str) -> None:
-        worker = self._stats_workers.pop(cid, None)
-        if worker is not None:
-            worker.cancel()
-        feed = self._stats_feeds.pop(cid, None)
-        if feed is not None:
-            feed.close()  # wakes the thread blocked on the socket
+        thread = self._stats_workers.pop(cid, None)
+        if thread is not None:
+            thread.stop()  # closes the feed: wakes the thread blocked on the socket
         self._stats.pop(cid, None)
 
     @on(StatsReceived)

@@ -26,6 +26,7 @@ import pytest
 import websockets
 
 from tests.browser.png import count_near
+from tests.serve_proc import serve_process
 
 pytestmark = pytest.mark.browser
 
@@ -76,29 +77,8 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
 
 @pytest.fixture
 def served(sandbox: Any, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    code = (
-        "import argparse, sys\n"
-        "from tui.config import CliOverrides, load_settings\n"
-        "from screens.serve import serve_main\n"
-        f"args = argparse.Namespace(host='127.0.0.1', port={port}, public_url=None, "
-        f"url={sandbox.url!r}, admin_key=None, env_file=None, project_dir=None, profile=None, "
-        "config=None, read_only=False)\n"
-        f"sys.exit(serve_main(args, load_settings(CliOverrides(url={sandbox.url!r}))))\n"
-    )
-    env = {**os.environ, "CONVEX_SELF_HOSTED_ADMIN_KEY": sandbox.admin_key}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, stderr=subprocess.PIPE
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve_process(sandbox.url, sandbox.admin_key, tmp_path) as proc:
+        yield proc.url  # with its per-launch token
 
 
 def new_target(devtools_port: int, url: str) -> str:

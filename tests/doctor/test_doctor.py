@@ -341,3 +341,16 @@ def test_docker_fix_depends_on_what_is_wrong(tmp_path: Path) -> None:
     assert "docker compose up -d" in stack_down.fix and "start Docker" not in stack_down.fix
     (fine,) = check_docker(settings, lambda s: ("ok", "1/1 up: a", ["a"]))
     assert fine.fix == ""
+
+
+def test_status_notices_never_quote_the_key(tmp_path: Path) -> None:
+    """The Status pane's notices come from `config_checks`/`check_services`, not `run_checks`:
+    they are scrubbed too (a check may quote an env value or a URL holding the key)."""
+    from tui.doctor.checks import notices
+
+    settings = load_settings(CliOverrides(project_dir=tmp_path, admin_key=KEY), environ={})
+    quoting = Check("x", "X", "fail", f"CONVEX_CLOUD_ORIGIN={KEY}", f"unset {KEY[: len(KEY) // 2]}")
+    assert KEY in notices([quoting])[0].message  # without settings: as given
+    shown = notices([quoting, Check("y", "Y", "ok", KEY)], settings)
+    assert [c.id for c in shown] == ["x"]
+    assert KEY not in shown[0].message and KEY[: len(KEY) // 2] not in shown[0].fix

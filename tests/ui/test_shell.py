@@ -21,6 +21,7 @@ from tui.docker.errors import DockerUnavailable
 from tui.docker.models import EngineInfo
 from tui.docker.watcher import Disconnected, Snapshot
 from tui.keys import ALL_KEYS
+from tui.safety.guard import WriteKind, WriteRequest
 
 
 def hits(app: ConsoleApp) -> int:
@@ -138,6 +139,33 @@ async def test_restart_confirmed_then_runs_and_cancel_does_not() -> None:
         await until(pilot, lambda: docker.ops, what="restart")
         assert docker.ops[0][0] == "restart"
         assert selected == "convex-backend-1"
+
+
+async def test_lock_between_confirm_and_send_is_shown_not_sent() -> None:
+    """The action runs on its own thread (issue 9) and the client's guard refuses there
+    (issue 8): the refusal is a read-only notice, not an "action failed" error."""
+    app, docker, _ = fake_app()
+    notes: list[tuple[str, str]] = []
+
+    def guarded_stop(container: str, timeout: int = 10) -> None:
+        app.context.guard.check(WriteRequest(WriteKind.CONTAINER, f"stop container {container}"))
+        docker.ops.append(("stop", container))
+
+    docker.stop = guarded_stop  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, app)
+        app.notify = lambda message, **kw: notes.append(  # type: ignore[method-assign]
+            (str(message), str(kw.get("title", "")))
+        )
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.read_only = True  # locked (ctrl+e) while the question is open
+        await pilot.press("y")
+        await until(pilot, lambda: any(t == "read-only" for _, t in notes), what="refusal")
+        refusal = next(m for m, t in notes if t == "read-only")
+        assert "stop container" in refusal and "refused — read-only mode" in refusal
+        assert docker.ops == []
+        assert not any("failed" in t for _, t in notes), notes
 
 
 async def test_protected_target_starts_locked_and_unlocks_with_typed_name() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from tui.config.envfiles import PROJECT_ENV_FILES, EnvFile, read_env_file
 from tui.config.secret import Secret
@@ -101,8 +101,8 @@ class Settings:
         serves the API, `convex--<ws>--<user>.<domain>` the dashboard."""
         if not self.external_api_url:
             return None
-        parts = urlsplit(self.external_api_url)
-        host = parts.hostname or ""
+        parts = _split(self.external_api_url)
+        host = _hostname(parts)
         if not host.startswith("convex-api--"):
             return None
         return urlunsplit(
@@ -114,14 +114,43 @@ class Settings:
         return self.admin_key.fingerprint if self.admin_key else "no admin key"
 
 
+def _split(url: str) -> SplitResult:
+    """`urlsplit` that never raises: env files may hold `http://[x]` or control characters
+    (issue 9, defect 6); such a URL is treated as having no host or port."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
+def _hostname(parts: SplitResult) -> str:
+    try:
+        return parts.hostname or ""
+    except ValueError:
+        return ""
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # "http://h:99999" or "http://h:x"
+        return None
+
+
 def looks_like_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value.strip()):
+        return False
+    parts = _split(value.strip())
+    return (
+        parts.scheme in ("http", "https")
+        and bool(_hostname(parts))
+        and (_port(parts) is not None or not parts.netloc.rpartition("]")[2].count(":"))
+    )
 
 
 def _with_port(url: str, port: int) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or "127.0.0.1"
+    parts = _split(url)
+    host = _hostname(parts) or "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
     return urlunsplit(("http", f"{host}:{port}", "", "", ""))
@@ -130,16 +159,16 @@ def _with_port(url: str, port: int) -> str:
 def _derive_site(url: str) -> str:
     if not looks_like_url(url):
         return ""  # no site to guess from a bad URL (not probed; doctor reports the URL)
-    parts = urlsplit(url)
-    if parts.port == 3210:
+    port = _port(_split(url))
+    if port == 3210:
         return _with_port(url, DEFAULT_SITE_PORT)
-    if parts.port is not None:
-        return _with_port(url, parts.port + 1)
+    if port is not None:
+        return _with_port(url, port + 1)
     return _with_port(url, DEFAULT_SITE_PORT)
 
 
 def _is_local(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    host = _hostname(_split(url))
     return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 

@@ -21,6 +21,7 @@ from tui.convex import values
 from tui.convex.backoff import Backoff
 from tui.convex.errors import (
     BadAdminKey,
+    ConvexTransportError,
     FunctionError,
     FunctionNotFound,
     MalformedResponse,
@@ -157,11 +158,13 @@ class ConvexClient:
             data = await self._http.get_json("/api/check_admin_key")
         except (BadAdminKey, PermissionDenied):
             return AdminKeyStatus(False, (), True)
-        if not isinstance(data, dict):
-            raise MalformedResponse("check_admin_key did not answer with an object.")
+        # The backend's answer is {"success": true, "allowedOps": [...], "isReadOnly": bool};
+        # anything else (`{}` included) is not a verdict (issue 9, defect 12).
+        if not isinstance(data, dict) or not isinstance(data.get("success"), bool):
+            raise MalformedResponse("check_admin_key did not answer with {success, allowedOps}.")
         ops = data.get("allowedOps") or []
         return AdminKeyStatus(
-            valid=bool(data.get("success", True)),
+            valid=data["success"],
             allowed_ops=tuple(str(o) for o in ops) if isinstance(ops, list) else (),
             is_read_only=bool(data.get("isReadOnly", False)),
         )
@@ -433,11 +436,22 @@ class ConvexClient:
 
     # ------------------------------------------------------------ logs
 
-    def stream_logs(self, cursor: float = 0.0, *, history: bool | int = False) -> LogStream:
+    def stream_logs(
+        self,
+        cursor: float = 0.0,
+        *,
+        history: bool | int = False,
+        on_error: Callable[[ConvexTransportError | None], None] | None = None,
+    ) -> LogStream:
         """Async-iterate :class:`LogEntry` forever; ``history`` yields the backlog too
-        (True: all of it, N: the last N). Transport failures are retried with backoff."""
+        (True: all of it, N: the last N). Transport failures are retried with backoff and
+        reported to ``on_error`` (None once it works again); it may raise to give up."""
         return LogStream(
-            self._http, cursor, history=history, backoff=self._backoff(), on_error=self._on_logs
+            self._http,
+            cursor,
+            history=history,
+            backoff=self._backoff(),
+            on_error=on_error or self._on_logs,
         )
 
     def _on_logs(self, error: Exception | None) -> None:

@@ -25,9 +25,11 @@ from tui.convex.errors import (
     ConvexTransportError,
     FunctionError,
     FunctionNotFound,
+    Timeout,
 )
 from tui.convex.models import FunctionResult, LogEntry
 from tui.safety.guard import EXIT_REFUSED, WriteGuard, WriteRefused, guard_for
+from tui.safety.text import safe_stream
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -74,6 +76,8 @@ def parse_args_json(text: str | None) -> dict[str, Any]:
         return {}
     try:
         raw = json5.loads(text)
+    except RecursionError:
+        raise UsageError("Arguments are nested too deeply.") from None
     except ValueError as exc:
         raise UsageError(f"Arguments are not valid JSON5: {exc}") from None
     if not isinstance(raw, dict):
@@ -82,7 +86,8 @@ def parse_args_json(text: str | None) -> dict[str, Any]:
         decoded = values.decode(raw)
     except values.ValueError_ as exc:
         raise UsageError(f"Arguments are not Convex values: {exc}") from None
-    assert isinstance(decoded, dict)
+    if not isinstance(decoded, dict):  # e.g. {"$bytes": ""}: a value, but not an object
+        raise UsageError("Arguments must be an object, e.g. '{id: \"abc\"}'.")
     return decoded
 
 
@@ -121,11 +126,17 @@ def _entry(
     command: Command, args: Any, settings: Settings, out: TextIO | None, err: TextIO | None,
     *, on_interrupt: int,
 ) -> int:  # fmt: skip
-    """Run one headless command: usage errors exit 2 with a message, Ctrl-C is not a crash."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    """Run one headless command: usage errors exit 2 with a message, Ctrl-C is not a crash.
+
+    Human-readable output (stderr always, stdout unless --json/--jsonl) goes through the
+    sanitizer: log lines and errors come from the deployment and may hold escapes or the key."""
+    key = settings.admin_key
+    safe_err = safe_stream(err or sys.stderr, key)
+    as_json = bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
+    safe_out = (out or sys.stdout) if as_json else safe_stream(out or sys.stdout, key)
+    err = safe_err
     try:
-        return asyncio.run(command(args, settings, out, err))
+        return asyncio.run(command(args, settings, safe_out, safe_err))
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
@@ -134,6 +145,9 @@ def _entry(
         return EXIT_USAGE
     except KeyboardInterrupt:
         return on_interrupt
+    except (values.ValueError_, RecursionError) as exc:  # a malformed value from the server
+        print(f"error: the deployment sent a malformed value: {exc}", file=safe_err)
+        return EXIT_USAGE
 
 
 def run_main(
@@ -258,16 +272,64 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
 
     async with _client(settings) as client:
         try:
+            # A stalled backend holds requests just like an empty log does: ask /version first,
+            # with a bound, so "no entries" is never silence from a dead server.
+            try:
+                async with asyncio.timeout(REACH_WAIT_S):
+                    await client.version()
+            except (TimeoutError, Timeout):
+                raise GaveUp(f"the deployment did not answer within {REACH_WAIT_S:.0f} s") from None
+            except ConvexClientError:
+                pass  # refused, 404…: the log request below says what is wrong
             if not follow:
                 # One answer: the backlog (all of it, or the last N with --history N).
                 once = client.stream_logs(history=int(history) if history is not None else True)
-                for entry in await once.snapshot():
+                entries = await once.snapshot()
+                for entry in entries:
                     emit(entry)
+                if not entries:
+                    print("(no log entries yet)", file=err)
                 return EXIT_OK
-            stream = client.stream_logs(history=int(history) if history is not None else False)
+            stream = client.stream_logs(
+                history=int(history) if history is not None else False,
+                on_error=_FollowStatus(err).report,
+            )
             async for entry in stream:
                 emit(entry)
         except ConvexClientError as exc:
             print(f"error: {exc.message}", file=err)
             return EXIT_USAGE
     return EXIT_OK
+
+
+REACH_WAIT_S = 10.0  # how long `logs` waits for /version before saying the backend is stalled
+FOLLOW_GIVE_UP_S = 120.0  # `logs --follow` gives up after failing this long in a row
+
+
+class GaveUp(ConvexClientError):
+    """A bounded wait ran out; the command says so and exits non-zero."""
+
+
+class _FollowStatus:
+    """`logs --follow`'s status line on stderr: what is wrong, that it retries, and when it
+    gives up (every wait has a bound)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._since: float | None = None
+        self._last = ""
+
+    def report(self, exc: ConvexTransportError | None) -> None:
+        if exc is None:
+            if self._since is not None:
+                print("logs: connected again", file=self._err, flush=True)
+            self._since, self._last = None, ""
+            return
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        if exc.message != self._last:
+            self._last = exc.message
+            print(f"logs: {exc.message} — retrying", file=self._err, flush=True)
+        if now - self._since > FOLLOW_GIVE_UP_S:
+            raise GaveUp(f"gave up after {FOLLOW_GIVE_UP_S:.0f} s: {exc.message}")

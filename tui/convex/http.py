@@ -218,7 +218,7 @@ class HttpTransport:
     def parse_json(self, resp: httpx.Response) -> Any:
         try:
             return json.loads(resp.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise MalformedResponse(
                 f"{resp.request.url.path} answered with something that is not JSON: "
                 f"{self._scrub(resp.text[:80])!r}"
@@ -261,6 +261,8 @@ class HttpTransport:
         if not isinstance(data, dict) or data.get("status") not in ("success", "error"):
             raise MalformedResponse(f"Unexpected reply to {path}: not a function result.")
         log_lines = parse_log_lines(data.get("logLines"))
+        if data["status"] == "success" and "value" not in data:  # issue 9, defect 12
+            raise MalformedResponse(f"Unexpected reply to {path}: success without a value.")
         try:
             if data["status"] == "success":
                 return FunctionResult(

@@ -24,6 +24,7 @@ from tui.convex.http import HttpTransport
 from tui.convex.models import LogEntry
 
 LONG_POLL_S = 60.0  # the server holds an empty poll this long
+FIRST_WAIT_S = 1.0  # a backlog answers at once; a held first poll means an empty log
 _SEEN_MAX = 4096  # about four rings' worth of entry keys
 FATAL = (BadAdminKey, PermissionDenied, BadRequest)
 
@@ -78,6 +79,27 @@ class LogStream:
         return self._accept(entries, new_cursor)
 
     async def _poll_once(self) -> list[LogEntry]:
+        if self._first and self._history is False:
+            # The server answers at once when it has a backlog and holds the poll when its log
+            # is empty. A held first poll must not count as "backlog": the entries that end it
+            # are new (issue 9, defect 7). So the first question waits briefly; no answer means
+            # an empty log, and every later entry is shown.
+            try:
+                data = await self._http.get_json(
+                    "/api/stream_function_logs",
+                    params={"cursor": _fmt_cursor(self.cursor)},
+                    timeout=FIRST_WAIT_S,
+                )
+                entries, new_cursor = _parse(data)
+            except Timeout:
+                self._first = False
+                return []
+            except FATAL:
+                raise
+            except ConvexTransportError:
+                pass  # retried with backoff (and reported) below
+            else:
+                return self._accept(entries, new_cursor)
         while True:
             try:
                 data = await self._http.get_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -287,18 +288,33 @@ class LogEntry:
             kind=kind,
             identifier=str(raw.get("identifier", "")),
             udf_type=str(raw.get("udfType", "")),
-            timestamp=float(ts) if isinstance(ts, int | float) else 0.0,
+            timestamp=_seconds(ts) or 0.0,
             log_lines=parse_log_lines(raw.get("logLines")),
             request_id=_opt_str(raw.get("requestId")),
             execution_id=_opt_str(raw.get("executionId")),
             component_path=_opt_str(raw.get("componentPath")),
-            execution_time=float(exec_time) if isinstance(exec_time, int | float) else None,
+            execution_time=_seconds(exec_time),
             error=_opt_str(raw.get("error")),
             caller=_opt_str(raw.get("caller")),
             cached=bool(raw.get("cachedResult")),
             http_status=_opt_str(status),
             raw=dict(raw),
         )
+
+
+# Seconds a log entry may carry (Unix time up to year 9999): anything else is no time at all.
+_MAX_SECONDS = 253_402_300_799.0
+
+
+def _seconds(value: object) -> float | None:
+    """A finite, in-range number of seconds, or None (a hostile server sends 1e300, NaN…)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= _MAX_SECONDS else None
 
 
 def _opt_str(value: object) -> str | None:

@@ -29,6 +29,7 @@ from tui.convex.errors import (
     ConvexClientError,
     FunctionError,
     PermissionDenied,
+    Timeout,
     function_error,
     scrub,
 )
@@ -44,6 +45,7 @@ from tui.convex.sync_types import (
 )
 
 INACTIVITY_S = 60.0  # the JS client reconnects after this long without any message
+MUTATION_WAIT_S = 60.0  # a WebSocket mutation's answer (with reconnects in between)
 
 
 class SyncClient:
@@ -83,6 +85,7 @@ class SyncClient:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.fatal_error: ConvexClientError | None = None
+        self.last_error: str | None = None  # why the socket last failed (for timeout messages)
         self.transitions = 0  # counters for tests and the status bar
         self.reconnects = 0
 
@@ -142,7 +145,17 @@ class SyncClient:
                 await self._send(message)
                 req.sent = True
         self._ensure_running()
-        return await req.future
+        try:
+            async with asyncio.timeout(MUTATION_WAIT_S):
+                return await req.future
+        except TimeoutError:
+            # Bounded (issue 9, defect 8): stop re-sending it and say what is known.
+            self._requests.pop(request_id, None)
+            sent = "was sent but not confirmed" if req.sent else "was never sent"
+            raise Timeout(
+                f"Mutation {path} {sent} within {MUTATION_WAIT_S:.0f} s "
+                f"({self.last_error or 'no answer'}); it may or may not have run."
+            ) from None
 
     async def close(self) -> None:
         self._closed = True
@@ -231,6 +244,14 @@ class SyncClient:
                 error = scrub(
                     str(exc) or type(exc).__name__, self._key.reveal() if self._key else None
                 )
+            except Exception as exc:  # noqa: BLE001 - a bug must not leave "connected" behind
+                # The session cannot go on: say so in the state, and every waiter gets the error.
+                self._on_disconnect()
+                text = scrub(
+                    f"{type(exc).__name__}: {exc}", self._key.reveal() if self._key else None
+                )
+                self._fatal(ConnectionLost(f"The sync session failed: {text}"))
+                return
             finally:
                 self._on_disconnect()
             if self.fatal_error is not None or self._closed:
@@ -238,6 +259,7 @@ class SyncClient:
             first = False
             self.reconnects += 1
             self._close_reason = error or "closed"
+            self.last_error = error
             delay = self._backoff.next_delay()
             self._state("reconnecting", error)
             await asyncio.sleep(delay)
@@ -315,7 +337,7 @@ class SyncClient:
     async def _handle(self, raw: str | bytes) -> None:
         try:
             msg = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Reconnect("the server sent invalid JSON") from None
         if not isinstance(msg, dict):
             raise Reconnect("the server sent a non-object message")
@@ -331,8 +353,8 @@ class SyncClient:
                 )
             elif kind == "FatalError":
                 raise Reconnect(f"server error: {msg.get('error')}")
-        except (KeyError, TypeError, ValueError, values.ValueError_) as exc:
-            raise Reconnect(f"malformed {kind} message: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise Reconnect(f"malformed {str(kind)[:40]} message: {exc}") from None
 
     def _transition(self, msg: dict[str, Any]) -> None:
         start = StateVersion.parse(msg["startVersion"])

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.convex.errors import ConvexClientError, FunctionError
+from tui.convex.errors import ConvexClientError, FunctionError, Timeout
 from tui.convex.models import FunctionResult
 
 
@@ -74,10 +74,14 @@ class RequestRecord:
     result: FunctionResult | None = None
 
 
+FIRST_VALUE_S = 30.0  # how long a subscription waits for its first value before saying so
+
+
 class SubscriptionOwner(Protocol):
     """What a `Subscription` asks of its client (`tui.convex.sync_client.SyncClient`)."""
 
     fatal_error: ConvexClientError | None
+    last_error: str | None  # why the socket last failed (named when a first value times out)
 
     async def _register(self, sub: Subscription) -> QueryRecord: ...
 
@@ -136,7 +140,19 @@ class Subscription:
                     raise query.error
                 return query.value
             self._event.clear()
-            await self._event.wait()
+            if query.generation:
+                await self._event.wait()  # later values: no change can take any time
+                continue
+            # The first value has a bound: a stalled or failing server is said, not waited on
+            # for ever (issue 9, defect 8). The subscription stays usable after the error.
+            try:
+                async with asyncio.timeout(FIRST_VALUE_S):
+                    await self._event.wait()
+            except TimeoutError:
+                reason = self._owner.last_error or "no answer"
+                raise Timeout(
+                    f"No value for {self.path} within {FIRST_VALUE_S:.0f} s ({reason})."
+                ) from None
 
     async def aclose(self) -> None:
         if not self.closed:

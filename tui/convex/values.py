@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import struct
 from typing import Any, TypeAlias
 
@@ -34,11 +35,24 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def _unb64(text: object, what: str = "$bytes") -> bytes:
+    if not isinstance(text, str):
+        raise ValueError_(f"{what} must hold a base64 string, got {type(text).__name__}")
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError) as exc:
-        raise ValueError_(f"invalid base64: {text!r}") from exc
+        raise ValueError_(f"invalid base64 in {what}: {text[:40]!r}") from exc
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_str(s: str) -> str:
+    # Convex strings are UTF-8 (serde rejects a lone "\ud800"): say so instead of crashing
+    # later in an encoder (found by the injection corpus: `run` printed a traceback).
+    if not s.isascii() and _SURROGATE.search(s):
+        raise ValueError_("strings must be valid Unicode (a lone surrogate was found)")
+    return s
 
 
 def _is_special_float(x: float) -> bool:
@@ -49,8 +63,10 @@ def encode(value: Value, _depth: int = 0) -> Json:
     """Python value → convex encoded JSON."""
     if _depth > MAX_NESTING * 4:
         raise ValueError_("value nested too deeply")
-    if value is None or isinstance(value, bool | str):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return _check_str(value)
     if isinstance(value, Int64):
         if not -(2**63) <= value < 2**63:
             raise ValueError_(f"int64 out of range: {int(value)}")
@@ -74,29 +90,37 @@ def encode(value: Value, _depth: int = 0) -> Json:
                 raise ValueError_(f"object keys must be strings, got {key!r}")
             if key.startswith("$"):
                 raise ValueError_(f"field name {key!r} must not start with '$'")
-            out[key] = encode(v, _depth + 1)
+            out[_check_str(key)] = encode(v, _depth + 1)
         return out
     raise ValueError_(f"{type(value).__name__} is not a Convex value")
 
 
-def decode(data: Json) -> Value:
-    """Convex encoded JSON → Python value."""
-    if data is None or isinstance(data, bool | str):
+def decode(data: Json, _depth: int = 0) -> Value:
+    """Convex encoded JSON → Python value. Malformed input (whoever sent it) is a `ValueError_`
+    with a clear message, never a crash: wrong wrapper types, bad base64, deep nesting."""
+    if _depth > MAX_NESTING * 4:
+        raise ValueError_(f"value nested too deeply (more than {MAX_NESTING * 4} levels)")
+    if data is None or isinstance(data, bool):
         return data
+    if isinstance(data, str):
+        return _check_str(data)
     if isinstance(data, int | float):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise ValueError_(f"number out of float64 range: {str(data)[:40]}…") from None
     if isinstance(data, list):
-        return [decode(v) for v in data]
+        return [decode(v, _depth + 1) for v in data]
     if isinstance(data, dict):
         if len(data) == 1:
             ((key, inner),) = data.items()
             if key == "$integer":
-                raw = _unb64(inner)
+                raw = _unb64(inner, key)
                 if len(raw) != 8:
                     raise ValueError_("$integer must be 8 bytes")
                 return Int64(struct.unpack("<q", raw)[0])
             if key == "$float":
-                raw = _unb64(inner)
+                raw = _unb64(inner, key)
                 if len(raw) != 8:
                     raise ValueError_("$float must be 8 bytes")
                 f = struct.unpack("<d", raw)[0]
@@ -104,16 +128,18 @@ def decode(data: Json) -> Value:
                     raise ValueError_("$float used for an ordinary number")
                 return f
             if key == "$bytes":
-                return _unb64(inner)
+                return _unb64(inner, key)
             if key in ("$set", "$map"):
                 raise ValueError_(f"{key} is an unsupported legacy type")
         out: dict[str, Value] = {}
         for key, v in data.items():
+            if not isinstance(key, str):
+                raise ValueError_(f"object keys must be strings, got {type(key).__name__}")
             if key.startswith("$"):
-                raise ValueError_(f"invalid field name {key!r}")
-            out[key] = decode(v)
+                raise ValueError_(f"invalid field name {key[:40]!r}")
+            out[_check_str(key)] = decode(v, _depth + 1)
         return out
-    raise ValueError_(f"not JSON: {data!r}")
+    raise ValueError_(f"not a Convex value: {type(data).__name__}")
 
 
 def to_clean_json(value: Value) -> Json:

@@ -141,3 +141,102 @@ class LogSplitter:
                 line = "" if when is not None else line
         stream: Literal["stdout", "stderr"] = "stderr" if sid == STDERR else "stdout"
         return LogLine(self._cid, stream, when, line)
+
+
+def _halt(source: object) -> None:
+    for name in ("stop", "close"):
+        method = getattr(source, name, None)
+        if callable(method):
+            try:
+                method()
+            except Exception:  # noqa: BLE001 - stopping is best effort: the socket may be gone
+                pass
+            return
+
+
+class StreamThread(Generic[T]):
+    """A long-lived blocking stream (events, stats, logs) on its own daemon thread.
+
+    Never on asyncio's default executor: that pool has ``min(32, cpus + 4)`` threads, so a few
+    streams would fill it and every `to_thread` call (a user's `stop`) would queue behind them.
+    ``open_source`` is called on the thread and returns an iterable with ``stop()`` or
+    ``close()``; ``on_item`` gets each item, ``on_error`` an exception that ended the stream.
+    ``stop()`` is thread-safe and wakes a thread blocked on the socket.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        open_source: Callable[[], Iterable[T]],
+        on_item: Callable[[T], object],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._open = open_source
+        self._on_item = on_item
+        self._on_error = on_error
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._source: object | None = None
+        self._thread = threading.Thread(target=self._run, name=f"stream {name}", daemon=True)
+
+    def start(self) -> StreamThread[T]:
+        self._thread.start()
+        return self
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            source = self._source
+        if source is not None:
+            _halt(source)
+
+    def _run(self) -> None:
+        try:
+            source = self._open()
+            with self._lock:
+                self._source = source
+            if self._stopped.is_set():
+                _halt(source)
+                return
+            for item in source:
+                if self._stopped.is_set():
+                    break
+                self._on_item(item)
+        except Exception as exc:  # noqa: BLE001 - reported to the owner, never lost in a thread
+            if not self._stopped.is_set() and self._on_error is not None:
+                self._on_error(exc)
+        finally:
+            with self._lock:
+                last, self._source = self._source, None
+            if last is not None:
+                _halt(last)
+
+
+def run_action(
+    name: str, action: Callable[[], None], on_done: Callable[[BaseException | None], None]
+) -> threading.Thread:
+    """A user action (start/stop/restart) on a fresh thread: it starts now, whatever streams and
+    other actions are running. ``on_done`` gets the error, or None."""
+
+    def body() -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - handed to the owner, who tells the user
+            on_done(exc)
+            return
+        on_done(None)
+
+    thread = threading.Thread(target=body, name=f"action {name}", daemon=True)
+    thread.start()
+    return thread

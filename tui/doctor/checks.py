@@ -9,9 +9,11 @@ import asyncio
 import re
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from tui.config.model import Settings, Sourced, looks_like_url
 from tui.doctor.model import Check, Status
+from tui.safety.text import scrub_secret, show_url
 from tui.status.probes import NOT_CONFIGURED, HttpProbe, ServiceProbes, probe_services
 
 ADMIN_KEY_RE = re.compile(r"^(?:[a-z]+:)?[A-Za-z0-9_.-]+\|[0-9a-fA-F]{8,}$")
@@ -120,14 +122,17 @@ def check_relationships(settings: Settings) -> Iterator[Check]:
 def check_url_and_key(settings: Settings) -> Iterator[Check]:
     if looks_like_url(settings.url):
         yield Check(
-            "config.url", "Deployment URL", "ok", f"{settings.url} (from {settings.url_source})"
+            "config.url",
+            "Deployment URL",
+            "ok",
+            f"{show_url(settings.url)} (from {settings.url_source})",
         )
     else:
         yield Check(
             "config.url",
             "Deployment URL",
             "fail",
-            f"{settings.url!r} (from {settings.url_source}) is not an http(s) URL",
+            f"{show_url(settings.url)!r} (from {settings.url_source}) is not an http(s) URL",
             "set CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210 in .env.convex.local",
         )
     for name, item in settings.workspace.items():
@@ -307,9 +312,11 @@ def config_checks(settings: Settings) -> list[Check]:
     return checks
 
 
-def notices(checks: list[Check]) -> list[Check]:
-    """What the console shows on its Status pane: the failures, in the doctor's words."""
-    return [c for c in checks if c.status == "fail"]
+def notices(checks: list[Check], settings: Settings | None = None) -> list[Check]:
+    """What the console shows on its Status pane: the failures, in the doctor's words (with
+    ``settings``, the admin key scrubbed from them as from the doctor's report)."""
+    failed = [c for c in checks if c.status == "fail"]
+    return [_without_key(c, settings) for c in failed] if settings is not None else failed
 
 
 def run_checks(
@@ -328,4 +335,18 @@ def run_checks(
 
             checks.extend(check_deployment_env(settings))
         checks.extend(check_docker(settings, docker_lister))
-    return checks
+    return [_without_key(c, settings) for c in checks]
+
+
+def _without_key(check: Check, settings: Settings) -> Check:
+    """The key may hide in a URL or an env value quoted by a check: never in a report (text or
+    JSON)."""
+    key = settings.admin_key.reveal() if settings.admin_key else None
+    if not key:
+        return check
+    return replace(
+        check,
+        message=scrub_secret(check.message, key),
+        fix=scrub_secret(check.fix, key),
+        details={k: scrub_secret(v, key) for k, v in check.details.items()},
+    )

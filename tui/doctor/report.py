@@ -9,6 +9,7 @@ from typing import TextIO
 
 from tui.config.model import Settings
 from tui.doctor.checks import Check, DockerLister, Status, run_checks
+from tui.safety.text import safe_stream, show_url
 
 SYMBOL = {"ok": "✔", "warn": "!", "fail": "✘"}
 
@@ -35,7 +36,7 @@ def report_json(settings: Settings, checks: list[Check]) -> dict[str, object]:
     return {
         "ok": not any(c.status == "fail" for c in checks),
         "profile": settings.profile,
-        "url": settings.url,
+        "url": show_url(settings.url, settings.admin_key),
         "admin_key": settings.key_fingerprint,
         "project_dir": str(settings.project_dir),
         "checks": [asdict(c) for c in checks],
@@ -54,6 +55,6 @@ def main(
     if as_json:
         json.dump(report_json(settings, checks), out, indent=2, ensure_ascii=False)
         out.write("\n")
-    else:
-        render_text(checks, out)
+    else:  # values from env files and a backend's /version may hold escapes
+        render_text(checks, safe_stream(out, settings.admin_key))
     return 1 if any(c.status == "fail" for c in checks) else 0

@@ -7,14 +7,19 @@ container output, server errors), in the console and in every headless command.
 - `clean_line`: the same for one line (newlines become ``⏎``), optionally cut to a width.
 - `scrub_url`: a URL as it may be shown — no userinfo, no query or fragment values.
 - `scrub_secret`: removes an admin key (and its halves) from any text.
+- `show_url`: `scrub_url` and `scrub_secret` together — how every pane and command shows a URL.
+- `safe_stream`: a stdout/stderr wrapper that cleans (and scrubs the key from) every write; the
+  headless commands print all human-readable output through one.
 
 JSON outputs are never passed through here: they stay exact (json.dumps escapes controls).
 """
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+from typing import TextIO, cast
 from urllib.parse import urlsplit, urlunsplit
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ ... ST),
@@ -84,6 +89,11 @@ def scrub_secret(text: str, secret: str | None, replacement: str = "<admin key>"
     _, sep, tail = secret.rpartition("|")
     if sep and len(tail) >= 12:
         text = text.replace(tail, replacement)
+    # A cut-off copy (a truncated cell, a wrapped line) must not show half of it either.
+    half = len(secret) // 2
+    for part in (secret[:half], secret[half:]):
+        if len(part) >= 12:
+            text = text.replace(part, replacement)
     return text
 
 
@@ -101,5 +111,63 @@ def scrub_url(url: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc += f":{port}"
-    query = "&".join(f"{kv.split('=', 1)[0]}=…" for kv in parts.query.split("&") if kv)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, "…" if parts.fragment else ""))
+    # A key is "name|hex": a path segment holding one is not shown either.
+    path = "/…" if "|" in parts.path or "%7c" in parts.path.lower() else parts.path
+    query = "&".join(f"{_query_name(kv)}=…" for kv in parts.query.split("&") if kv)
+    return urlunsplit((parts.scheme, netloc, path, query, "…" if parts.fragment else ""))
+
+
+def _query_name(pair: str) -> str:
+    name = pair.split("=", 1)[0]
+    return name if len(name) <= 32 and "|" not in name else "…"
+
+
+def show_url(url: str | None, secret: object = None) -> str:
+    """`scrub_url`, then any copy of the admin key removed: what every pane and command shows."""
+    if not url:
+        return ""
+    shown = scrub_url(url)
+    key = _reveal(secret)
+    return scrub_secret(shown, key) if key else shown
+
+
+def _reveal(secret: object) -> str | None:
+    if secret is None or isinstance(secret, str):
+        return secret or None
+    reveal = getattr(secret, "reveal", None)
+    return str(reveal()) if callable(reveal) else None
+
+
+class SafeWriter(io.TextIOBase):
+    """A text stream for human-readable output: every write is `clean`ed (and the admin key, if
+    given, scrubbed) before it reaches the terminal. Headless commands wrap stdout/stderr in it
+    for everything that is not JSON, so no code path can forget to sanitize."""
+
+    def __init__(self, stream: TextIO, secret: object = None) -> None:
+        self._stream = stream
+        self._key = _reveal(secret)
+
+    @property
+    def raw(self) -> TextIO:
+        return self._stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        text = clean(s)
+        if self._key:
+            text = scrub_secret(text, self._key)
+        self._stream.write(text)
+        return len(s)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+def safe_stream(stream: TextIO, secret: object = None) -> TextIO:
+    """`stream` behind a :class:`SafeWriter`, typed as the `TextIO` callers expect."""
+    return cast(TextIO, SafeWriter(stream, secret))

@@ -14,6 +14,8 @@ from tui.sandbox.outcome import NONE, error_body
 if TYPE_CHECKING:
     from tui.sandbox.engine import Deployment
 
+NO_ROUTE = b"No matching routes found"
+
 
 async def run_http_action(dep: Deployment, request: HttpRequest) -> HttpResult:
     """Route a request to the demo app's HTTP actions and log it like the backend does."""
@@ -21,7 +23,7 @@ async def run_http_action(dep: Deployment, request: HttpRequest) -> HttpResult:
         if route.method == request.method and route.path == request.path:
             break
     else:
-        return HttpResult(404, {"content-type": "text/plain"}, b"No matching routes found")
+        return HttpResult(404, {"content-type": "text/plain"}, NO_ROUTE)
     started = time.time()
     rid, execution_id = secrets.token_hex(8), str(uuid.uuid4())
     identifier = f"{route.method} {route.path}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import math
 import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,6 +18,7 @@ from tui.sandbox import env as env_store
 from tui.sandbox import scheduler
 from tui.sandbox.context import HttpRequest
 from tui.sandbox.engine import DEPLOYMENT_KEY, VERSION, Deployment, Identity, Outcome
+from tui.sandbox.http_actions import NO_ROUTE
 from tui.sandbox.http_auth import (
     HttpFailure,
     client_version,
@@ -26,6 +29,7 @@ from tui.sandbox.http_auth import (
 from tui.sandbox.registry import BadPath, Kind, bad_path_message, parse_udf_path
 from tui.sandbox.shapes import table_shapes
 
+log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOG_POLL_KEY = web.AppKey("log_poll_seconds", float)
 RUNNING = "This Convex deployment is running. See https://docs.convex.dev/."
@@ -46,13 +50,27 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return web.Response(status=404)
     except web.HTTPMethodNotAllowed:
         return web.Response(status=405)
+    except web.HTTPRequestEntityTooLarge as exc:
+        return HttpFailure(413, "PayloadTooLarge", exc.text or "Request body too large").response()
+    except (values.ValueError_, RecursionError) as exc:  # malformed input found deep inside
+        return HttpFailure(400, "BadJsonBody", f"Invalid value: {exc}").response()
+    except Exception:  # noqa: BLE001 - the backend's shape, never aiohttp's text 500
+        log.exception("sandbox: unhandled error on %s", request.path)
+        return HttpFailure(
+            500, "InternalServerError", "Your request couldn't be completed. Try again later."
+        ).response()
 
 
 async def _json_body(request: web.Request) -> Any:
     try:
-        return json.loads(await request.read() or b"null")
-    except ValueError as exc:
+        return json.loads(await request.read() or b"null", parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:
         raise HttpFailure(400, "BadJsonBody", f"Failed to parse the JSON body: {exc}") from exc
+
+
+def _not_json(name: str) -> Any:
+    # Python's json takes NaN/Infinity; serde_json (the backend) does not.
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _u64(ts: int) -> str:
@@ -170,7 +188,7 @@ def function_handler(kind: Kind | None, admin_only: bool = False) -> Handler:
         if request.method == "GET":
             try:
                 raw_args = json.loads(request.query.get("args", "{}"))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise HttpFailure(400, "InvalidArgs", "args must be JSON") from exc
             body: Any = {
                 "path": request.query.get("path"),
@@ -289,7 +307,12 @@ async def cancel_all_jobs(request: web.Request) -> web.Response:
     dep = _dep(request)
     require_admin(parse_identity(dep, request))
     body = await _json_body(request)
-    path = body.get("udfPath") if isinstance(body, dict) else None
+    # serde's CancelAllJobsRequest: an object whose optional udfPath is a string.
+    if not isinstance(body, dict):
+        raise HttpFailure(400, "BadJsonBody", "Expected a JSON object body")
+    path = body.get("udfPath")
+    if path is not None and not isinstance(path, str):
+        raise HttpFailure(400, "BadJsonBody", "udfPath: expected a string")
     try:
         udf_path = None if path is None else scheduler.canonical(str(path))
     except BadPath as exc:
@@ -309,6 +332,8 @@ async def stream_logs(request: web.Request) -> web.Response:
     client = client_version(request)
     try:
         cursor = float(request.query.get("cursor", "0"))
+        if not math.isfinite(cursor):
+            raise ValueError("not finite")
     except ValueError as exc:
         raise HttpFailure(400, "InvalidCursor", "cursor must be a number") from exc
     timeout = request.app.get(LOG_POLL_KEY, 60.0)
@@ -336,7 +361,11 @@ async def http_action(request: web.Request, path: str) -> web.Response:
 
 
 async def http_prefixed(request: web.Request) -> web.Response:
-    return await http_action(request, "/" + request.match_info["tail"])
+    response = await http_action(request, "/" + request.match_info["tail"])
+    if response.status == 404 and response.body == NO_ROUTE:
+        # On the API port the backend answers in its error shape.
+        raise HttpFailure(404, "NoMatchingRoute", NO_ROUTE.decode())
+    return response
 
 
 async def sync(request: web.Request) -> web.StreamResponse:

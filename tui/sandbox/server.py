@@ -16,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from platformdirs import user_data_dir
@@ -37,6 +37,17 @@ INSTANCE_NAME = "convex-self-hosted"
 KEY_FILE = "admin_key"
 DB_FILE = "db.sqlite3"
 __all__ = ["DEPLOYMENT_KEY", "SandboxServer", "SandboxThread", "default_data_dir"]
+
+
+def private_files(data_dir: Path, db_file: str) -> None:
+    """The database holds deployment env values: 0600 files in a 0700 directory, like the admin
+    key file (issue 9, defect 13). SQLite gives its -wal/-shm files the database's mode."""
+    os.chmod(data_dir, 0o700)
+    db = data_dir / db_file
+    os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if path.exists():
+            os.chmod(path, 0o600)
 
 
 def default_data_dir() -> Path:
@@ -133,7 +144,8 @@ class SandboxServer:
             data_dir = self._tmp
         else:
             data_dir = self.data_dir or default_data_dir()
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_files(data_dir, DB_FILE)
         self.data_dir = data_dir
         self.admin_key = self._admin_key or load_or_create_key(data_dir)
         storage = await asyncio.to_thread(Storage, data_dir / DB_FILE, durable=not self.memory)
@@ -161,11 +173,20 @@ class SandboxServer:
 
     async def _prepare_data(self, storage: Storage) -> None:
         dep = self.deployment
-        fresh = storage.initial_ts == 0
         schema_tables = list(dep.registry.tables)
-        await dep.transact(lambda w: [w.ensure_table(t) for t in schema_tables])
-        if fresh and self.seed == "demo":
-            await dep.transact(seed_demo)
+        # Fresh = none of the app's tables exist yet (not "ts 0": starting writes system rows).
+        fresh = not any(t in storage.tables for t in schema_tables)
+        seed = fresh and self.seed == "demo"
+
+        def prepare(w: Any) -> None:
+            for t in schema_tables:
+                w.ensure_table(t)
+            if seed:
+                seed_demo(w)
+
+        # One transaction: a kill -9 in the middle leaves the directory fresh, so the
+        # next start seeds it again, never "tables made, demo data missing" (issue 9, defect 11).
+        await dep.transact(prepare)
         for table, count in self.bulk.items():
             have = await dep.read(functools.partial(_count, storage, table=table))
             if count > have:

@@ -200,7 +200,8 @@ class SyncSession:
     async def _handle(self, text: str) -> None:  # noqa: C901 - one branch per message type
         try:
             message = proto.parse_client_message(text)
-        except proto.ProtocolError as exc:
+        # Malformed input is the client's error (a FatalError message), never our 1011.
+        except (proto.ProtocolError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise _fatal(f"Received Invalid JSON on websocket: {exc}") from exc
         if isinstance(message, proto.Connect):
             self._on_connect(message)

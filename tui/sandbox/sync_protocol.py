@@ -182,6 +182,8 @@ def parse_client_message(text: str) -> ClientMessage:  # noqa: C901 - one branch
         obj = json.loads(text)
     except ValueError as exc:
         raise ProtocolError(str(exc)) from exc
+    except RecursionError:
+        raise ProtocolError("JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ProtocolError("expected an object")
     kind = obj.get("type")

@@ -15,6 +15,7 @@ import httpx
 
 from tui import __version__
 from tui.config.secret import Secret
+from tui.safety.text import show_url
 
 NOT_CONFIGURED = "not configured"
 KeyState = Literal["valid", "rejected", "forbidden", "missing", "unknown"]
@@ -42,7 +43,12 @@ class ApiProbe:
     error: str | None
 
 
+# An env file may hold "http://[x]": httpx raises InvalidURL (not an HTTPError) for it.
+FAILURES = (httpx.HTTPError, httpx.InvalidURL, ValueError)
+
+
 def describe_error(exc: Exception, url: str) -> str:
+    url = show_url(url)
     if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.PoolTimeout):
         return f"timed out talking to {url}"
     if isinstance(exc, httpx.ConnectError):
@@ -62,7 +68,7 @@ async def probe_http(client: httpx.AsyncClient, url: str) -> HttpProbe:
     start = time.perf_counter()
     try:
         resp = await client.get(url)
-    except (httpx.HTTPError, ValueError) as exc:
+    except FAILURES as exc:
         return HttpProbe(url, False, None, None, describe_error(exc, url))
     return HttpProbe(url, True, resp.status_code, (time.perf_counter() - start) * 1000, None)
 
@@ -71,7 +77,7 @@ async def probe_api(client: httpx.AsyncClient, url: str, admin_key: Secret | Non
     start = time.perf_counter()
     try:
         resp = await client.get(f"{url}/version")
-    except (httpx.HTTPError, ValueError) as exc:
+    except FAILURES as exc:
         err = describe_error(exc, url)
         return ApiProbe(url, False, None, None, None, "unknown", "backend not reachable", err)
     latency = (time.perf_counter() - start) * 1000
@@ -89,7 +95,7 @@ async def probe_api(client: httpx.AsyncClient, url: str, admin_key: Secret | Non
 async def _instance_name(client: httpx.AsyncClient, url: str) -> str | None:
     try:
         r = await client.get(f"{url}/instance_name")
-    except httpx.HTTPError:
+    except FAILURES:
         return None
     return r.text.strip() if r.status_code == 200 else None
 
@@ -102,9 +108,16 @@ async def check_key(
     headers = {"Authorization": f"Convex {admin_key.reveal()}", **CLIENT_HEADER}
     try:
         r = await client.get(f"{url}/api/check_admin_key", headers=headers)
-    except httpx.HTTPError as exc:
+    except FAILURES as exc:
         return "unknown", describe_error(exc, url)
     if r.status_code == 200:
+        # A verdict is {"success": true, ...}; `{}` or garbage is not (issue 9, defect 12).
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("success") is not True:
+            return "unknown", "check_admin_key answered 200 with a malformed body"
         return "valid", f"admin key {admin_key.fingerprint} accepted"
     if r.status_code == 401:
         return "rejected", "admin key rejected by this instance"

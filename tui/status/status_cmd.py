@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from tui.safety.text import safe_stream, show_url
 from tui.status.services import ServiceProber, selector_for
 from tui.status.status_view import container_row, report, service_rows
 
@@ -54,7 +55,11 @@ def status_main(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "json", False):
         print(json.dumps(data, indent=2))
     else:
-        print(render_text(settings, probes, containers, docker_error, now))
+        # Container names, errors and URLs come from outside: the sanitizer sees every byte.
+        print(
+            render_text(settings, probes, containers, docker_error, now),
+            file=safe_stream(sys.stdout, settings.admin_key),
+        )
     return 0 if data["api_up"] else 1
 
 
@@ -70,7 +75,7 @@ def render_text(
     docker_error: str | None,
     now: datetime,
 ) -> str:
-    lines = [f"profile {settings.profile}: {settings.url}", "", "SERVICES"]
+    lines = [f"profile {settings.profile}: {show_url(settings.url)}", "", "SERVICES"]
     for row in service_rows(settings, probes):
         lines.append(
             f"  {row.name:<10} {row.state[0]:<6} {row.latency:>7}  {row.local_url}"

@@ -7,13 +7,13 @@ Everything from the outside world (container names, images, error text) goes thr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from tui.config.model import looks_like_url
+from tui.safety.text import clean_line, show_url
 from tui.status.probes import ApiProbe, HttpProbe, ServiceProbes
 
 if TYPE_CHECKING:
@@ -23,16 +23,10 @@ if TYPE_CHECKING:
 Tone = Literal["ok", "warn", "bad", "muted", "plain"]
 Cell = tuple[str, Tone]
 
-# CSI/OSC/other escape sequences, then any remaining C0/C1 control character but tab.
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|[\x00-\x08\x0a-\x1f\x7f-\x9f]"
-)
-
 
 def clean(text: object, limit: int = 200) -> str:
-    """Untrusted text made safe to draw: escapes and control characters removed, length capped."""
-    s = _ESCAPES.sub("", str(text)).replace("\t", " ")
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    """Untrusted text made safe to draw (the one sanitizer), on one line, length capped."""
+    return clean_line(str(text), limit)
 
 
 def fmt_latency(ms: float | None) -> str:
@@ -105,11 +99,12 @@ def _http_row(
     else:
         state = ("down", "bad")
         detail = (clean(probe.error or "unreachable", 48), "bad")
+    shown = show_url(url) if url != "—" else url
     return ServiceRow(
         key,
         name,
-        url,
-        _differing(external, url),
+        shown,
+        _differing(show_url(external) or None, shown),
         state,
         fmt_latency(probe.latency_ms if probe else None),
         detail,
@@ -165,11 +160,12 @@ def service_rows(settings: Settings, probes: ServiceProbes | None) -> list[Servi
         api_state = ("down", "bad") if not api.reachable else ("error", "warn")
         api_detail = (clean(api.error or "unreachable", 48), "bad")
         key = ("unchecked", "muted")
+    api_url = show_url(settings.url, settings.admin_key)
     api_row = ServiceRow(
         "api",
         "API",
-        settings.url,
-        _differing(settings.external_api_url, settings.url),
+        api_url,
+        _differing(show_url(settings.external_api_url, settings.admin_key) or None, api_url),
         api_state,
         fmt_latency(api.latency_ms if api else None),
         api_detail,
@@ -304,7 +300,7 @@ def header_parts(state: HeaderState) -> list[Cell]:
     sock_tone = sock_tones.get(state.socket, "muted")
     parts: list[Cell] = [
         (clean(state.profile, 24), "plain"),
-        (clean(state.url.removeprefix("http://"), 60), "plain"),
+        (clean(show_url(state.url).removeprefix("http://"), 60), "plain"),
         (f"http {state.http}", http_tone),
         (f"ws {state.socket}", sock_tone),
         (clean(state.version or "version ?", 30), "muted" if state.version is None else "plain"),
@@ -387,7 +383,7 @@ def report(
             )
     return {
         "profile": settings.profile,
-        "url": settings.url,
+        "url": show_url(settings.url, settings.admin_key),
         "services": svc,
         "containers": items,
         "docker_error": docker_error,

@@ -1,0 +1,1 @@
+from tests.client.conftest import scripted  # noqa: F401
