@@ -18,6 +18,8 @@ from typing import Literal
 from aiohttp import web
 from platformdirs import user_data_dir
 
+from tui.sandbox.deploy import Pushes
+from tui.sandbox.deploy_routes import PUSHES_KEY, add_deploy_routes
 from tui.sandbox.engine import DEPLOYMENT_KEY, Deployment
 from tui.sandbox.functions import build_registry
 from tui.sandbox.functions.demo_misc import bulk_docs, seed_demo
@@ -97,6 +99,8 @@ class SandboxServer:
         self.site_url = ""
         self.admin_key = ""
         self.deployment: Deployment
+        self.pushes: Pushes
+        self.pushed = False
 
     async def __aenter__(self) -> SandboxServer:
         await self.start()
@@ -122,12 +126,16 @@ class SandboxServer:
             storage, registry, admin_key=self.admin_key, instance_name=INSTANCE_NAME
         )
         await self.deployment.start()
+        self.pushes = Pushes(self.deployment, data_dir, build_registry)
+        self.pushed = await self.pushes.restore()
         await self._prepare_data(storage)
 
         api = web.Application(middlewares=[errors_middleware])
         api[DEPLOYMENT_KEY] = self.deployment
         api[LOG_POLL_KEY] = self.log_poll_seconds
+        api[PUSHES_KEY] = self.pushes
         add_api_routes(api)
+        add_deploy_routes(api)
         site = web.Application(middlewares=[errors_middleware])
         site[DEPLOYMENT_KEY] = self.deployment
         add_site_routes(site)
@@ -164,6 +172,8 @@ class SandboxServer:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+        if hasattr(self, "pushes"):
+            self.pushes.close()
         if hasattr(self, "deployment"):
             await self.deployment.stop()
         if self._tmp is not None:

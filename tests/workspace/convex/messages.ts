@@ -1,0 +1,22 @@
+import { ConvexError, v } from "convex/values";
+import { mutation, query } from "./_generated/server";
+
+export const list = query({
+  args: {},
+  handler: async (ctx) => {
+    const messages = await ctx.db.query("messages").order("desc").take(50);
+    return messages.reverse();
+  },
+});
+
+export const send = mutation({
+  args: { author: v.string(), body: v.string() },
+  handler: async (ctx, { author, body }) => {
+    if (body.trim() === "") {
+      throw new ConvexError({ code: "EMPTY", message: "a message needs a body" });
+    }
+    const identity = await ctx.auth.getUserIdentity();
+    console.warn("message from", identity?.subject ?? author);
+    return await ctx.db.insert("messages", { author, body });
+  },
+});
