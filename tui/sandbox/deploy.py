@@ -23,12 +23,13 @@ from tui.convex import values
 from tui.convex.ids import new_id
 from tui.convex.validators import ArgValidationError, V
 from tui.sandbox import push as store
+from tui.sandbox.context import SystemError_
 from tui.sandbox.db import Writer
 from tui.sandbox.engine import VERSION, Deployment
 from tui.sandbox.node_host import HostPool, node_binary
 from tui.sandbox.push import Analysis, Module, PushError
 from tui.sandbox.pushed_app import PushedFunctions
-from tui.sandbox.registry import Registry, TableDef
+from tui.sandbox.registry import HttpRoute, Registry, TableDef
 from tui.sandbox.storage import INSERT_SQL, index_keys
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Pushes:
         self.modules: list[Module] = []
         self.analysis: Analysis | None = None
         self.pending: dict[str, Pending] = {}
+        self.dry: dict[str, Pending] = {}
         self.audit: AuditSink = record_audit
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -123,6 +125,8 @@ class Pushes:
             name: TableDef(t.document if analysis.schema_validation else V("any"), t.indexes)
             for name, t in analysis.tables.items()
         }
+        for route in _http_routes(analysis):
+            new.http_routes.append(HttpRoute(route["method"], route["path"], _http_unsupported))
         reg.functions, reg.tables, reg.http_routes = new.functions, new.tables, new.http_routes
         old, self.pool = self.pool, pool
         self.modules, self.analysis = modules, analysis
@@ -164,8 +168,11 @@ class Pushes:
         pending.schema_failure = await self.dep.read(lambda c: _violations(self.dep, c, analysis))
         pending.diffs = self._index_diff(analysis)
         push_id = secrets.token_hex(8)
-        if not body.get("dryRun"):
-            self.pending = {push_id: pending}  # only the newest push may finish
+        # Only the newest push may finish; a dry run is kept just for wait_for_schema.
+        if body.get("dryRun"):
+            self.dry = {push_id: pending}
+        else:
+            self.pending = {push_id: pending}
         return self._response(push_id, pending)
 
     def _index_diff(self, analysis: Analysis) -> dict[str, Any]:
@@ -228,7 +235,7 @@ class Pushes:
 
     def schema_status(self, change: dict[str, Any]) -> dict[str, Any]:
         push_id = (change.get("schemaIds") or {}).get("")
-        p = self.pending.get(str(push_id))
+        p = self.pending.get(str(push_id)) or self.dry.get(str(push_id))
         if p is None:
             return {"type": "raceDetected"}
         if p.schema_failure is not None:
@@ -274,6 +281,16 @@ class Pushes:
                 }
             },
         }
+
+
+def _http_routes(analysis: Analysis) -> list[dict[str, str]]:
+    return [r for m in analysis.modules.values() for r in (m.get("httpRoutes") or [])]
+
+
+async def _http_unsupported(*_args: Any) -> Any:
+    raise SystemError_(
+        "HTTP actions (convex/http.ts) are not supported by the convex-tui sandbox yet"
+    )
 
 
 def _save(conn: sqlite3.Connection, modules: list[Module], analysis: Analysis) -> None:

@@ -285,6 +285,7 @@ class PushedFunctions:
                     coro = ctx.schedule(delay, _address(a), values.decode(a.get("args") or {}))
                 else:
                     return json.dumps(calls.common(op, a))
+
                 async def wait() -> Any:
                     return await coro
 

@@ -77,7 +77,13 @@ export const archiveLater = mutation({
   },
 });
 
+// Time and randomness are fixed per execution inside queries and mutations; env comes from
+// the deployment's environment variables.
 export const stamp = query({
   args: {},
-  handler: async () => ({ now: Date.now(), random: Math.random(), greeting: process.env.GREETING ?? null }),
+  handler: async () => {
+    const now = Date.now();
+    const random = Math.random();
+    return { now, later: new Date().getTime(), random, greeting: process.env.GREETING ?? null };
+  },
 });

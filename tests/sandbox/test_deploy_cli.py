@@ -1,0 +1,242 @@
+"""The real Convex CLI (1.48, ``tests/workspace``) pushes the example app to the sandbox, and
+real clients run the pushed TypeScript functions (in the sandbox's Node host)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.sandbox.deploy_fixtures import (
+    HERE,
+    Result,
+    SandboxProc,
+    Workspace,
+    require_node,
+)
+
+pytestmark = [pytest.mark.peers, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(scope="module")
+def pushed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, Result]]:
+    require_node()
+    base = tmp_path_factory.mktemp("deploy")
+    sandbox = SandboxProc(base / "data").start()
+    try:
+        (base / "app").mkdir()
+        ws = Workspace(base / "app", sandbox, base / "home")
+        yield ws, ws.cli("dev", "--once")
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def ws(pushed: tuple[Workspace, Result]) -> Workspace:
+    workspace, first = pushed
+    assert first.code == 0, f"dev --once failed:\n{first.output}\n{workspace.sandbox.log_tail()}"
+    return workspace
+
+
+def call(ws: Workspace, kind: str, path: str, args: dict[str, Any]) -> dict[str, Any]:
+    with ws.sandbox.http() as client:
+        body: dict[str, Any] = client.post(
+            f"/api/{kind}", json={"path": path, "args": args, "format": "json"}
+        ).json()
+    return body
+
+
+def test_dev_once_pushes_the_workspace(pushed: tuple[Workspace, Result]) -> None:
+    ws, first = pushed
+    assert first.code == 0, first.output
+    assert "Convex functions ready!" in first.output
+    # The CLI's codegen ran on the sandbox's analysis: api.d.ts names every pushed module.
+    api = (ws.root / "convex" / "_generated" / "api.d.ts").read_text()
+    for module in ("tasks", "messages", "summary", "files", "http"):
+        assert f"typeof {module}" in api
+
+
+def test_deploy_yes_completes_and_reports_no_index_changes(ws: Workspace) -> None:
+    res = ws.ok("deploy", "--yes")
+    assert "Deployed Convex functions to" in res.output
+    assert "Added table indexes" not in res.output  # same schema as the push before
+
+
+def test_function_spec_and_data_are_the_pushed_apps(ws: Workspace) -> None:
+    spec = json.loads(ws.ok("function-spec").stdout)
+    by_id = {f.get("identifier"): f for f in spec["functions"] if "identifier" in f}
+    assert by_id["tasks.js:list"]["functionType"] == "Query"
+    assert by_id["tasks.js:archiveDone"]["visibility"] == {"kind": "internal"}
+    assert by_id["summary.js:digest"]["functionType"] == "Action"
+    assert by_id["tasks.js:create"]["args"]["value"]["text"]["fieldType"] == {"type": "string"}
+    assert "demo:seed" not in json.dumps(spec)  # the built-in demo app is gone
+    assert any(f.get("functionType") == "HttpAction" for f in spec["functions"])
+    task_id = ws.run_json("tasks:create", {"text": "buy milk", "priority": 5})
+    assert "buy milk" in ws.ok("data", "tasks").stdout
+    with ws.sandbox.http() as client:
+        indexes = client.get("/api/get_indexes").json()["indexes"]
+    names = {(i["table"], i["name"]) for i in indexes}
+    assert {("tasks", "by_status"), ("tasks", "by_priority"), ("tasks", "by_user")} <= names
+    assert ws.run_json("tasks:urgent", {"atLeast": 4}) == ["buy milk"]
+    ws.run_json("tasks:setStatus", {"id": task_id, "status": "done"})
+    assert ws.run_json("tasks:urgent", {"atLeast": 4}) == []
+    listed = ws.run_json("tasks:list", {"status": "done"})
+    assert [t["text"] for t in listed] == ["buy milk"]
+
+
+def test_throwing_mutation_leaves_no_write(ws: Workspace) -> None:
+    before = len(ws.run_json("tasks:list"))
+    res = ws.cli("run", "tasks:createThenFail", '{"text": "ghost"}')
+    assert res.code != 0
+    assert "refusing to keep ghost" in res.output
+    after = ws.run_json("tasks:list")
+    assert len(after) == before
+    assert all(t["text"] != "ghost" for t in after)
+
+
+def test_convex_error_data_and_console_levels(ws: Workspace) -> None:
+    bad = call(ws, "mutation", "messages:send", {"author": "ann", "body": "  "})
+    assert bad["status"] == "error"
+    assert bad["errorData"] == {"code": "EMPTY", "message": "a message needs a body"}
+    good = call(ws, "mutation", "messages:send", {"author": "ann", "body": "hi"})
+    assert good["status"] == "success"
+    assert good["logLines"] == ["[WARN] 'message from' 'ann'"]
+    assert call(ws, "query", "messages:list", {})["value"][-1]["body"] == "hi"
+
+
+def test_time_random_and_env_inside_functions(ws: Workspace) -> None:
+    first = ws.run_json("tasks:stamp")
+    assert first["now"] == first["later"]  # Date is frozen for the whole execution
+    assert abs(first["now"] - time.time() * 1000) < 60_000
+    assert 0 <= first["random"] < 1
+    assert first["greeting"] is None
+    ws.ok("env", "set", "GREETING", "hello from env")
+    assert ws.run_json("tasks:stamp")["greeting"] == "hello from env"
+
+
+def test_node_action_calls_a_pushed_query(ws: Workspace) -> None:
+    count = len(ws.run_json("tasks:list"))
+    out = ws.run_json("summary:digest", {"salt": "s"})
+    assert out["count"] == count
+    assert len(out["sha256"]) == 64
+
+
+def test_scheduled_pushed_function_runs(ws: Workspace) -> None:
+    task_id = ws.run_json("tasks:create", {"text": "finished"})
+    ws.run_json("tasks:setStatus", {"id": task_id, "status": "done"})
+    job = ws.run_json("tasks:archiveLater", {"delayMs": 50})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not ws.run_json("tasks:list", {"status": "done"}):
+            break
+        time.sleep(0.2)
+    assert ws.run_json("tasks:list", {"status": "done"}) == []
+    jobs = ws.ok("data", "_scheduled_functions", "--format", "jsonArray").stdout
+    assert job in jobs and "success" in jobs
+
+
+def test_unsupported_features_fail_fast_naming_the_feature(ws: Workspace) -> None:
+    started = time.monotonic()
+    out = call(ws, "query", "files:url", {"id": "x"})
+    assert out["status"] == "error"
+    assert "File storage" in out["errorMessage"] and "not supported" in out["errorMessage"]
+    site = httpx.get(ws.sandbox.url + "/http/hello", timeout=10)
+    assert site.status_code == 500
+    assert "HTTP actions" in site.text
+    assert time.monotonic() - started < 10
+
+
+def test_js_client_subscription_reruns_on_write(ws: Workspace) -> None:
+    script = ws.root / "subscribe.mjs"
+    shutil.copy(HERE / "subscribe.mjs", script)
+    node = require_node()
+    proc = subprocess.run(
+        [node, str(script)],
+        cwd=ws.root,
+        env={**ws.env(), "CONVEX_URL": ws.sandbox.url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr + ws.sandbox.log_tail()
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "from js" not in report["updates"][0]
+    assert "from js" in report["updates"][-1]
+
+
+def test_python_client_runs_pushed_functions(ws: Workspace) -> None:
+    convex = pytest.importorskip("convex")
+    client = convex.ConvexClient(ws.sandbox.url)
+    new_id = client.mutation("tasks:create", {"text": "from python", "priority": 2.0})
+    texts = [t["text"] for t in client.query("tasks:list", {})]
+    assert "from python" in texts
+    assert isinstance(new_id, str)
+    with pytest.raises(convex.ConvexError) as err:
+        client.mutation("messages:send", {"author": "py", "body": ""})
+    assert err.value.data == {"code": "EMPTY", "message": "a message needs a body"}
+
+
+def _fresh_workspace(tmp_path: Path) -> Workspace:
+    require_node()
+    sandbox = SandboxProc(tmp_path / "data").start()
+    (tmp_path / "app").mkdir()
+    return Workspace(tmp_path / "app", sandbox, tmp_path / "home")
+
+
+def test_edit_and_push_again_changes_behaviour_and_dry_run_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    ws = _fresh_workspace(tmp_path)
+    try:
+        ws.ok("dev", "--once")
+        assert ws.run_json("tasks:stamp")["greeting"] is None
+        ws.edit("tasks.ts", "process.env.GREETING ?? null", 'process.env.GREETING ?? "edited"')
+        dry = ws.ok("deploy", "--dry-run", "--yes")
+        assert "[dry run]" in dry.output
+        assert ws.run_json("tasks:stamp")["greeting"] is None
+        ws.ok("deploy", "--yes")
+        assert ws.run_json("tasks:stamp")["greeting"] == "edited"
+    finally:
+        ws.sandbox.stop()
+
+
+def test_schema_that_existing_documents_violate_fails_the_push(tmp_path: Path) -> None:
+    ws = _fresh_workspace(tmp_path)
+    try:
+        ws.ok("dev", "--once")
+        ws.run_json("tasks:create", {"text": "old"})
+        ws.edit(
+            "schema.ts", "priority: v.number(),", "priority: v.number(),\n    owner: v.string(),"
+        )
+        res = ws.cli("deploy", "--yes")
+        assert res.code != 0
+        assert "does not match the schema" in res.output and '"tasks"' in res.output
+        assert [t["text"] for t in ws.run_json("tasks:list")] == ["old"]  # old app still runs
+    finally:
+        ws.sandbox.stop()
+
+
+def test_pushed_app_survives_a_restart(tmp_path: Path) -> None:
+    ws = _fresh_workspace(tmp_path)
+    try:
+        ws.ok("dev", "--once")
+        ws.run_json("tasks:create", {"text": "durable"})
+        ws.sandbox.stop()
+        ws.sandbox.start()
+        assert [t["text"] for t in ws.run_json("tasks:list")] == ["durable"]
+        spec = json.loads(ws.ok("function-spec").stdout)
+        assert any(f.get("identifier") == "tasks.js:create" for f in spec["functions"])
+        # Unchanged modules are recognised by hash after the restart: nothing to re-upload.
+        with ws.sandbox.http() as client:
+            hashes = client.post("/api/get_config_hashes", json={}).json()["moduleHashes"]
+        assert any(h["path"] == "tasks.js" for h in hashes)
+        ws.ok("dev", "--once")
+    finally:
+        ws.sandbox.stop()
