@@ -85,6 +85,7 @@ class Pushes:
         self.pending: dict[str, Pending] = {}
         self.dry: dict[str, Pending] = {}
         self.audit: AuditSink = record_audit
+        self.server_seconds = 0.0  # time spent answering deploy requests, for benchmarks
 
     # --- lifecycle ------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,10 +45,13 @@ def _refusing(fn: Callable[[web.Request], Awaitable[Any]]) -> Handler:
     """Push errors become the backend's 400 ``{code, message}`` the CLI prints."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
         try:
             return json_response(await fn(request))
         except (PushError, HostError) as exc:
             raise HttpFailure(400, "InvalidModules", str(exc)) from exc
+        finally:  # the server's share of a push (bench/sandbox_deploy.py)
+            request.app[PUSHES_KEY].server_seconds += time.perf_counter() - started
 
     return handler
 
