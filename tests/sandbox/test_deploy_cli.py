@@ -111,6 +111,44 @@ def test_convex_error_data_and_console_levels(ws: Workspace) -> None:
     assert call(ws, "query", "messages:list", {})["value"][-1]["body"] == "hi"
 
 
+def test_pagination_acting_as_and_log_stream(ws: Workspace) -> None:
+    for i in range(5):
+        call(ws, "mutation", "messages:send", {"author": "pager", "body": f"p{i}"})
+    seen: list[str] = []
+    cursor = None
+    for _ in range(20):
+        out = call(
+            ws, "query", "messages:page", {"paginationOpts": {"numItems": 2, "cursor": cursor}}
+        )
+        value = out["value"]
+        assert len(value["page"]) <= 2
+        seen += [m["body"] for m in value["page"]]
+        cursor = value["continueCursor"]
+        if value["isDone"]:
+            break
+    assert [b for b in seen if b.startswith("p")] == ["p0", "p1", "p2", "p3", "p4"]
+    assert len(seen) == len(call(ws, "query", "messages:list", {})["value"])  # no gaps, no repeats
+    # Acting as a user: ctx.auth.getUserIdentity() in the pushed code sees it.
+    import base64
+
+    who = base64.b64encode(json.dumps({"subject": "user-7", "issuer": "https://x"}).encode())
+    with httpx.Client(
+        base_url=ws.sandbox.url,
+        headers={"Authorization": f"Convex {ws.sandbox.key}:{who.decode()}"},
+        timeout=30,
+    ) as client:
+        body = client.post(
+            "/api/mutation", json={"path": "messages:send", "args": {"author": "a", "body": "b"}}
+        ).json()
+    assert body["logLines"] == ["[WARN] 'message from' 'user-7'"]
+    with ws.sandbox.http() as client:
+        logs = client.get("/api/stream_function_logs", params={"cursor": 0}).json()["entries"]
+    sends = [e for e in logs if e.get("identifier") == "messages:send" and e.get("logLines")]
+    assert any("[WARN]" in line for e in sends for line in e["logLines"])
+    pages = [e for e in logs if e.get("identifier") == "messages:page"]
+    assert pages and all(e["kind"] == "Completion" and e["udfType"] == "Query" for e in pages)
+
+
 def test_time_random_and_env_inside_functions(ws: Workspace) -> None:
     first = ws.run_json("tasks:stamp")
     assert first["now"] == first["later"]  # Date is frozen for the whole execution

@@ -209,19 +209,19 @@ def page(
     if cursor:
         start = _cursor_key(plan, cursor)
         docs = [] if start == "END" else [d for d in docs if _after(plan, plan.key(d), start)]  # type: ignore[arg-type]
-    if end_cursor:
+    if end_cursor:  # a refetch of a known page: up to and including its end, no further
         end = _cursor_key(plan, end_cursor)
         if end != "END":
             docs = [d for d in docs if not _after(plan, plan.key(d), end)]  # type: ignore[arg-type]
-        chunk, done = docs, True
+        chunk, done, next_cursor = docs, end == "END", end_cursor
     else:
         chunk, done = docs[:size], len(docs) <= size
-    if done:
-        next_cursor = END_CURSOR
-    elif chunk:
-        next_cursor = cursor_for(plan, chunk[-1])
-    else:
-        next_cursor = cursor or END_CURSOR
+        if done:
+            next_cursor = END_CURSOR
+        elif chunk:
+            next_cursor = cursor_for(plan, chunk[-1])
+        else:
+            next_cursor = cursor or END_CURSOR
     return {
         "page": [values.encode(d) for d in chunk],
         "isDone": done,

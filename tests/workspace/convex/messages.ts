@@ -1,3 +1,4 @@
+import { paginationOptsValidator } from "convex/server";
 import { ConvexError, v } from "convex/values";
 import { mutation, query } from "./_generated/server";
 
@@ -19,4 +20,11 @@ export const send = mutation({
     console.warn("message from", identity?.subject ?? author);
     return await ctx.db.insert("messages", { author, body });
   },
+});
+
+// What usePaginatedQuery calls: pages over the messages, oldest first.
+export const page = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) =>
+    await ctx.db.query("messages").order("asc").paginate(paginationOpts),
 });
