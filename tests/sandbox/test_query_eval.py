@@ -17,7 +17,10 @@ from tui.sandbox import query_eval
 from tui.sandbox.db import Reader, Tracker, Writer
 from tui.sandbox.storage import Storage
 
-INDEXES = {"tasks.by_priority": ("priority",), "tasks.by_status": ("status",)}
+INDEXES: dict[str, tuple[str, ...]] = {
+    "tasks.by_priority": ("priority",),
+    "tasks.by_status": ("status",),
+}
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from tui.convex import values
@@ -123,7 +124,7 @@ def _range_ok(doc: Doc, bound: dict[str, Any]) -> bool:
 class Plan:
     """One parsed query: table, index fields, range bounds, order and operators."""
 
-    def __init__(self, query: dict[str, Any], indexes: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, query: dict[str, Any], indexes: Mapping[str, tuple[str, ...]]) -> None:
         source = query.get("source") or {}
         kind = source.get("type")
         if kind == "Search":
