@@ -166,6 +166,19 @@ def test_node_action_calls_a_pushed_query(ws: Workspace) -> None:
     assert len(out["sha256"]) == 64
 
 
+def test_run_query_inside_a_mutation_sees_its_writes(ws: Workspace) -> None:
+    before = len(ws.run_json("tasks:list"))
+    assert ws.run_json("tasks:createAndCount", {"text": "counted"}) == before + 1
+
+
+def test_a_crashing_host_fails_the_call_and_the_next_call_works(ws: Workspace) -> None:
+    started = time.monotonic()
+    res = ws.cli("run", "summary:crash")
+    assert res.code != 0 and "Node host exited" in res.output
+    assert time.monotonic() - started < 20
+    assert isinstance(ws.run_json("tasks:list"), list)
+
+
 def test_scheduled_pushed_function_runs(ws: Workspace) -> None:
     task_id = ws.run_json("tasks:create", {"text": "finished"})
     ws.run_json("tasks:setStatus", {"id": task_id, "status": "done"})

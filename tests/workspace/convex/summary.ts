@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { v } from "convex/values";
 import { api } from "./_generated/api";
-import { action } from "./_generated/server";
+import { action, internalAction } from "./_generated/server";
 
 // A Node action that needs no network: digests the task list it reads through ctx.runQuery.
 export const digest = action({
@@ -14,5 +14,13 @@ export const digest = action({
     hash.update(salt);
     for (const t of tasks) hash.update(t.text);
     return { count: tasks.length, sha256: hash.digest("hex") };
+  },
+});
+
+// Kills its own process: the sandbox must fail the call at once and carry on with a new host.
+export const crash = internalAction({
+  args: {},
+  handler: async () => {
+    process.exit(3);
   },
 });

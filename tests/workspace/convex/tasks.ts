@@ -1,5 +1,5 @@
 import { v } from "convex/values";
-import { internal } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import { internalMutation, mutation, query } from "./_generated/server";
 
 const status = v.union(v.literal("todo"), v.literal("doing"), v.literal("done"));
@@ -85,5 +85,15 @@ export const stamp = query({
     const now = Date.now();
     const random = Math.random();
     return { now, later: new Date().getTime(), random, greeting: process.env.GREETING ?? null };
+  },
+});
+
+// ctx.runQuery inside a mutation runs in the same transaction: it sees the insert.
+export const createAndCount = mutation({
+  args: { text: v.string() },
+  handler: async (ctx, { text }): Promise<number> => {
+    await ctx.db.insert("tasks", { text, status: "todo", priority: 1 });
+    const all = await ctx.runQuery(api.tasks.list, {});
+    return all.length;
   },
 });
