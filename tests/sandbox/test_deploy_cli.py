@@ -280,6 +280,7 @@ def test_pushed_app_survives_a_restart(tmp_path: Path) -> None:
         ws.ok("dev", "--once")
         ws.run_json("tasks:create", {"text": "durable"})
         ws.sandbox.stop()
+        assert _audit_actions(ws.sandbox.data_dir) == ["push_config_with_components"]
         ws.sandbox.start()
         assert [t["text"] for t in ws.run_json("tasks:list")] == ["durable"]
         spec = json.loads(ws.ok("function-spec").stdout)
@@ -291,3 +292,18 @@ def test_pushed_app_survives_a_restart(tmp_path: Path) -> None:
         ws.ok("dev", "--once")
     finally:
         ws.sandbox.stop()
+
+
+def _audit_actions(data_dir: Path) -> list[str]:
+    """The deployment audit log's actions, read straight from the sandbox's SQLite file."""
+    import sqlite3
+
+    conn = sqlite3.connect(data_dir / "db.sqlite3")
+    try:
+        rows = conn.execute(
+            "SELECT d.body FROM documents d JOIN tables t ON d.tbl = t.number "
+            "WHERE t.name = '_deployment_audit_log' ORDER BY d.ctime"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [json.loads(body)["action"] for (body,) in rows]

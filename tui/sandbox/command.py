@@ -38,7 +38,7 @@ async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) ->
         bulk=bulk,
     )
     await server.start()
-    if project is not None and not server.pushed:
+    if project is not None:  # every start: unchanged modules are skipped by hash
         print(f"Pushing {project}/convex with `{COMMAND}`...", file=sys.stderr)
         result = await asyncio.to_thread(push_project, project, server.url, server.admin_key)
         print(result.message, file=sys.stderr)

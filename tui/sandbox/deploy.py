@@ -147,11 +147,11 @@ class Pushes:
         ]
 
     async def start(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("componentDefinitions"):
+            raise PushError("Components are not supported by the convex-tui sandbox yet")
         if self.node is None:
             raise PushError("Node.js is not installed, so the sandbox cannot run pushed code")
         app = body.get("appDefinition") or {}
-        if body.get("componentDefinitions"):
-            raise PushError("Components are not supported by the convex-tui sandbox yet")
         known = {m.path: m for m in self.modules}
         modules = [Module.from_config(c) for c in app.get("changedModules") or []]
         for h in app.get("unchangedModuleHashes") or []:
