@@ -107,7 +107,7 @@ class Pushes:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.close()
+            self.pool.kill()
             self.pool = None
 
     def env(self) -> dict[str, str]:

@@ -201,11 +201,21 @@ class HostPool:
             pass
 
     def close(self) -> None:
+        """Stop idle hosts now; a host still running a call stops when that call returns."""
         with self._lock:
             self._closed = True
-            hosts = list(self._all)
-            self._all.clear()
+            hosts = list(self._idle)
+            self._all.difference_update(hosts)
             self._idle.clear()
         for h in hosts:
             h.close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False)  # running actions finish; no new ones
+
+    def kill(self) -> None:
+        """Stop every host, busy or not (the sandbox is shutting down)."""
+        self.close()
+        with self._lock:
+            hosts = list(self._all)
+            self._all.clear()
+        for h in hosts:
+            h.close()
