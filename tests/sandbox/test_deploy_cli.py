@@ -193,6 +193,21 @@ def test_scheduled_pushed_function_runs(ws: Workspace) -> None:
     assert job in jobs and "success" in jobs
 
 
+def test_pushed_crons_run(ws: Workspace) -> None:
+    deadline = time.monotonic() + 15
+    first = None
+    while time.monotonic() < deadline and first is None:
+        first = call(ws, "query", "ticks:last", {})["value"]
+        time.sleep(0.3)
+    assert first is not None, ws.sandbox.log_tail()
+    while time.monotonic() < deadline:
+        later = call(ws, "query", "ticks:last", {})["value"]
+        if later is not None and later > first:
+            break
+        time.sleep(0.3)
+    assert later > first  # it keeps running, once a second
+
+
 def test_unsupported_features_fail_fast_naming_the_feature(ws: Workspace) -> None:
     started = time.monotonic()
     out = call(ws, "query", "files:url", {"id": "x"})

@@ -24,9 +24,11 @@ from tui.convex.ids import new_id
 from tui.convex.validators import ArgValidationError, V
 from tui.sandbox import push as store
 from tui.sandbox.context import SystemError_
+from tui.sandbox.crons import CronRunner
 from tui.sandbox.db import Writer
 from tui.sandbox.engine import VERSION, Deployment
 from tui.sandbox.node_host import HostPool, node_binary
+from tui.sandbox.outcome import SYSTEM
 from tui.sandbox.push import Analysis, Module, PushError
 from tui.sandbox.pushed_app import PushedFunctions
 from tui.sandbox.registry import HttpRoute, Registry, TableDef
@@ -86,6 +88,7 @@ class Pushes:
         self.dry: dict[str, Pending] = {}
         self.audit: AuditSink = record_audit
         self.server_seconds = 0.0  # time spent answering deploy requests, for benchmarks
+        self.crons = CronRunner(self._run_cron)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -105,7 +108,13 @@ class Pushes:
         await self._install(modules, analysis, root)
         return True
 
+    async def _run_cron(self, path: str, args: dict[str, Any]) -> None:
+        await self.dep.run_function(
+            path, values.decode(args), identity=SYSTEM, kind=None, caller="Cron", trusted=True
+        )
+
     def close(self) -> None:
+        self.crons.stop()
         if self.pool is not None:
             self.pool.kill()
             self.pool = None
@@ -133,6 +142,9 @@ class Pushes:
         self.modules, self.analysis = modules, analysis
         if old is not None:
             old.close()
+        self.crons.install(
+            {k: v for m in analysis.modules.values() for k, v in (m.get("cronSpecs") or {}).items()}
+        )
         tables = list(new.tables)
         await self.dep.transact(lambda w: [w.ensure_table(t) for t in tables])
         await asyncio.to_thread(pool.warm)

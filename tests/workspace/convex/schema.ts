@@ -13,6 +13,8 @@ export default defineSchema({
     .index("by_status", ["status"])
     .index("by_priority", ["priority"])
     .index("by_user", ["userId"]),
+  // One row: the last time the `tick` cron ran.
+  ticks: defineTable({ at: v.number() }),
   messages: defineTable({
     author: v.string(),
     body: v.string(),
