@@ -78,6 +78,16 @@ def test_function_spec_and_data_are_the_pushed_apps(ws: Workspace) -> None:
     assert by_id["tasks.js:create"]["args"]["value"]["text"]["fieldType"] == {"type": "string"}
     assert "demo:seed" not in json.dumps(spec)  # the built-in demo app is gone
     assert any(f.get("functionType") == "HttpAction" for f in spec["functions"])
+    # The dashboard's listing is the pushed app's too.
+    listing = dict(call(ws, "query", "_system/frontend/modules:list", {})["value"])
+    assert {"tasks.js", "messages.js", "summary.js", "ticks.js", "http.js"} <= set(listing)
+    archive = next(f for f in listing["tasks.js"]["functions"] if f["name"] == "archiveDone")
+    assert archive["udfType"] == "Mutation" and archive["visibility"] == {"kind": "internal"}
+    assert [f["name"] for f in listing["http.js"]["functions"]] == ["GET /hello"]
+    validator = call(
+        ws, "query", "_system/frontend/modules:argsValidator", {"function": "tasks:create"}
+    )
+    assert json.loads(validator["value"])["value"]["text"]["fieldType"] == {"type": "string"}
     task_id = ws.run_json("tasks:create", {"text": "buy milk", "priority": 5})
     assert "buy milk" in ws.ok("data", "tasks").stdout
     with ws.sandbox.http() as client:
