@@ -83,7 +83,8 @@ def test_function_spec_and_data_are_the_pushed_apps(ws: Workspace) -> None:
     assert {"tasks.js", "messages.js", "summary.js", "ticks.js", "http.js"} <= set(listing)
     archive = next(f for f in listing["tasks.js"]["functions"] if f["name"] == "archiveDone")
     assert archive["udfType"] == "Mutation" and archive["visibility"] == {"kind": "internal"}
-    assert [f["name"] for f in listing["http.js"]["functions"]] == ["GET /hello"]
+    routes = [f["name"] for f in listing["http.js"]["functions"]]
+    assert routes == ["GET /hello", "GET /tasks/count", "POST /echo/*"]
     validator = call(
         ws, "query", "_system/frontend/modules:argsValidator", {"function": "tasks:create"}
     )
@@ -223,10 +224,22 @@ def test_unsupported_features_fail_fast_naming_the_feature(ws: Workspace) -> Non
     out = call(ws, "query", "files:url", {"id": "x"})
     assert out["status"] == "error"
     assert "File storage" in out["errorMessage"] and "not supported" in out["errorMessage"]
-    site = httpx.get(ws.sandbox.url + "/http/hello", timeout=10)
-    assert site.status_code == 500
-    assert "HTTP actions" in site.text
+    search = call(ws, "query", "messages:search", {"text": "hi"})
+    assert search["status"] == "error" and "Text search" in search["errorMessage"]
     assert time.monotonic() - started < 10
+
+
+def test_http_actions_run_the_pushed_router(ws: Workspace) -> None:
+    hello = httpx.get(ws.sandbox.url + "/http/hello", params={"name": "sandbox"}, timeout=30)
+    assert hello.status_code == 200 and hello.text == "hello sandbox"
+    assert hello.headers["content-type"] == "text/plain"
+    count = httpx.get(ws.sandbox.url + "/http/tasks/count", timeout=30).json()
+    assert count == {"count": len(ws.run_json("tasks:list"))}
+    echo = httpx.post(ws.sandbox.url + "/http/echo/a/b", content=b"payload", timeout=30)
+    assert (echo.status_code, echo.text) == (201, "payload")
+    assert echo.headers["x-echo-path"] == "/echo/a/b"
+    missing = httpx.get(ws.sandbox.url + "/http/nowhere", timeout=30)
+    assert missing.status_code == 404
 
 
 def test_js_client_subscription_reruns_on_write(ws: Workspace) -> None:

@@ -23,7 +23,6 @@ from tui.convex import values
 from tui.convex.ids import new_id
 from tui.convex.validators import ArgValidationError, V
 from tui.sandbox import push as store
-from tui.sandbox.context import SystemError_
 from tui.sandbox.crons import CronRunner
 from tui.sandbox.db import Writer
 from tui.sandbox.engine import VERSION, Deployment
@@ -129,14 +128,17 @@ class Pushes:
         new = self.build(False)
         reg = self.dep.registry
         new.info = reg.info
-        for fn in PushedFunctions(analysis, pool, self.env, self.dep.resolve).definitions():
+        pushed = PushedFunctions(analysis, pool, self.env, self.dep.resolve)
+        for fn in pushed.definitions():
             new.functions[(fn.module, fn.name)] = fn
         new.tables = {
             name: TableDef(t.document if analysis.schema_validation else V("any"), t.indexes)
             for name, t in analysis.tables.items()
         }
         for route in _http_routes(analysis):
-            new.http_routes.append(HttpRoute(route["method"], route["path"], _http_unsupported))
+            new.http_routes.append(
+                HttpRoute(route["method"], route["path"], pushed.http_handler(self.dep))
+            )
         reg.functions, reg.tables, reg.http_routes = new.functions, new.tables, new.http_routes
         old, self.pool = self.pool, pool
         self.modules, self.analysis = modules, analysis
@@ -298,12 +300,6 @@ class Pushes:
 
 def _http_routes(analysis: Analysis) -> list[dict[str, str]]:
     return [r for m in analysis.modules.values() for r in (m.get("httpRoutes") or [])]
-
-
-async def _http_unsupported(*_args: Any) -> Any:
-    raise SystemError_(
-        "HTTP actions (convex/http.ts) are not supported by the convex-tui sandbox yet"
-    )
 
 
 def _save(conn: sqlite3.Connection, modules: list[Module], analysis: Analysis) -> None:

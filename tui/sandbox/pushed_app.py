@@ -5,11 +5,13 @@ the writer transaction, so a throw rolls every write back; actions: nested calls
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from tui.convex import values
 from tui.convex.ids import InvalidId, decode_id
@@ -19,6 +21,8 @@ from tui.sandbox.context import (
     ActionCtx,
     Console,
     ConvexError,
+    HttpRequest,
+    HttpResult,
     LogLine,
     MutationCtx,
     QueryCtx,
@@ -27,8 +31,12 @@ from tui.sandbox.context import (
 )
 from tui.sandbox.db import UNSET, Writer
 from tui.sandbox.node_host import HostError, HostFailure, HostPool, SyscallFailed
+from tui.sandbox.outcome import NONE, NestedFailure
 from tui.sandbox.push import Analysis
 from tui.sandbox.registry import FunctionDef, Kind, parse_udf_path
+
+if TYPE_CHECKING:
+    from tui.sandbox.engine import Deployment
 
 ENV_TABLE = "_environment_variables"
 QUERY_TIMEOUT = 60.0
@@ -80,8 +88,8 @@ def _id_arg(raw: Any) -> str:
 class Calls:
     """Answers one execution's syscalls (reference §14.3)."""
 
-    def __init__(self, fn: FunctionDef, user: dict[str, Any] | None, lookup: Lookup) -> None:
-        self.fn = fn
+    def __init__(self, identifier: str, user: dict[str, Any] | None, lookup: Lookup) -> None:
+        self.identifier = identifier
         self.user = user
         self.lookup = lookup
         self.streams: dict[int, list[dict[str, Any]]] = {}
@@ -91,7 +99,7 @@ class Calls:
         if op == "1.0/getUserIdentity":
             return self.user
         if op == "1.0/getFunctionMetadata":
-            return {"name": self.fn.identifier, "componentPath": None}
+            return {"name": self.identifier, "componentPath": None}
         if op == "1.0/getRequestMetadata":
             return {"requestId": "", "ip": None, "userAgent": None}
         failure = unsupported(op)
@@ -248,7 +256,7 @@ class PushedFunctions:
     def _udf(self, fn: FunctionDef) -> Callable[..., Any]:
         def handler(ctx: QueryCtx, args: dict[str, Any]) -> Any:
             ctx.db.tracker.read_tables.add(ENV_TABLE)  # process.env is part of what it read
-            calls = Calls(fn, ctx.auth, self.lookup)
+            calls = Calls(fn.identifier, ctx.auth, self.lookup)
             calls.indexes = self.indexes
             try:
                 with self.pool.host() as host:
@@ -269,52 +277,123 @@ class PushedFunctions:
     def _action(self, fn: FunctionDef) -> Callable[..., Any]:
         async def handler(ctx: ActionCtx, args: dict[str, Any]) -> Any:
             loop = asyncio.get_running_loop()
-            calls = Calls(fn, ctx.auth, self.lookup)
-
-            def on_syscall(op: str, raw: str) -> str:
-                a = json.loads(raw)
-                runner = {
-                    "1.0/actions/query": ctx.run_query,
-                    "1.0/actions/mutation": ctx.run_mutation,
-                    "1.0/actions/action": ctx.run_action,
-                }.get(op)
-                if runner is not None:
-                    coro = runner(_address(a), values.decode(a.get("args") or {}))
-                elif op == "1.0/actions/schedule" and ctx.schedule is not None:
-                    delay = max(0.0, float(a["ts"]) * 1000 - time.time() * 1000)
-                    coro = ctx.schedule(delay, _address(a), values.decode(a.get("args") or {}))
-                else:
-                    return json.dumps(calls.common(op, a))
-
-                async def wait() -> Any:
-                    return await coro
-
-                try:
-                    result: Any = asyncio.run_coroutine_threadsafe(wait(), loop).result()
-                except ConvexError as exc:
-                    raise SyscallFailed(exc.message, values.encode(exc.data)) from exc
-                except Exception as exc:
-                    raise SyscallFailed(str(exc)) from exc
-                return json.dumps(values.encode(result))
-
-            def run() -> Any:
-                with self.pool.host() as host:
-                    return host.call(
-                        self._request(fn, args, {"requestId": secrets.token_hex(8)}),
-                        on_syscall,
-                        on_log=_log_to(ctx.console),
-                        timeout=ACTION_TIMEOUT,
-                    )
-
-            try:
-                raw = await loop.run_in_executor(self.pool.executor, run)
-            except HostFailure as exc:
-                _raise_js(exc)
-            except HostError as exc:
-                raise SystemError_(str(exc)) from exc
+            on_syscall = _action_syscalls(loop, Calls(fn.identifier, ctx.auth, self.lookup), ctx)
+            request = self._request(fn, args, {"requestId": secrets.token_hex(8)})
+            raw = await self._in_host(loop, request, on_syscall, ctx.console)
             return self._finish(fn, raw)
 
         return handler
+
+    async def _in_host(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        request: dict[str, Any],
+        on_syscall: Callable[[str, str], str],
+        console: Console,
+    ) -> Any:
+        """An action-like call on an executor thread (its syscalls come back to the loop)."""
+
+        def run() -> Any:
+            with self.pool.host() as host:
+                return host.call(
+                    request, on_syscall, on_log=_log_to(console), timeout=ACTION_TIMEOUT
+                )
+
+        try:
+            return await loop.run_in_executor(self.pool.executor, run)
+        except HostFailure as exc:
+            _raise_js(exc)
+        except HostError as exc:
+            raise SystemError_(str(exc)) from exc
+
+    def http_handler(self, dep: Deployment) -> Callable[..., Awaitable[HttpResult]]:
+        """The pushed router's endpoints (``convex/http.ts``), run like actions."""
+
+        async def handler(console: Console, request: HttpRequest, _dep: Any) -> HttpResult:
+            loop = asyncio.get_running_loop()
+            ctx = ActionCtx(
+                None,
+                console,
+                lambda name: self.env().get(name),
+                _runner(dep, "query"),
+                _runner(dep, "mutation"),
+                _runner(dep, "action"),
+                dep.scheduler.schedule_now,
+            )
+            on_syscall = _action_syscalls(loop, Calls("http", None, self.lookup), ctx)
+            query = f"?{urlencode(request.query)}" if request.query else ""
+            message = {
+                "t": "http",
+                "method": request.method,
+                "path": request.path,
+                "url": f"{dep.site_url or 'http://127.0.0.1'}{request.path}{query}",
+                "headers": {
+                    k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS
+                },
+                "body": base64.b64encode(request.body).decode(),
+                "env": self.env(),
+            }
+            out = await self._in_host(loop, message, on_syscall, console)
+            headers: dict[str, str] = {}
+            for name, value in out["headers"]:
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            return HttpResult(int(out["status"]), headers, base64.b64decode(out["body"]))
+
+        return handler
+
+
+HOP_HEADERS = {"host", "connection", "content-length", "transfer-encoding", "keep-alive"}
+
+
+def _runner(dep: Deployment, kind: Kind) -> Callable[[str, dict[str, Any]], Awaitable[Any]]:
+    """ctx.runQuery/runMutation/runAction from an HTTP action: server code, so internal
+    functions are allowed; no user identity (the sandbox has no auth providers)."""
+
+    async def run(path: str, args: dict[str, Any]) -> Any:
+        out = await dep.run_function(
+            path, args, identity=NONE, kind=kind, caller="HttpAction", trusted=True
+        )
+        if not out.success:
+            if out.has_error_data:
+                raise ConvexError(out.error_data)
+            raise NestedFailure(out)
+        return out.value
+
+    return run
+
+
+def _action_syscalls(
+    loop: asyncio.AbstractEventLoop, calls: Calls, ctx: ActionCtx
+) -> Callable[[str, str], str]:
+    """An action's syscalls, answered from its executor thread by the deployment's loop."""
+
+    def on_syscall(op: str, raw: str) -> str:
+        a = json.loads(raw)
+        runner = {
+            "1.0/actions/query": ctx.run_query,
+            "1.0/actions/mutation": ctx.run_mutation,
+            "1.0/actions/action": ctx.run_action,
+        }.get(op)
+        if runner is not None:
+            coro = runner(_address(a), values.decode(a.get("args") or {}))
+        elif op == "1.0/actions/schedule" and ctx.schedule is not None:
+            delay = max(0.0, float(a["ts"]) * 1000 - time.time() * 1000)
+            coro = ctx.schedule(delay, _address(a), values.decode(a.get("args") or {}))
+        else:
+            return json.dumps(calls.common(op, a))
+
+        async def wait() -> Any:
+            return await coro
+
+        try:
+            result: Any = asyncio.run_coroutine_threadsafe(wait(), loop).result()
+        except ConvexError as exc:
+            raise SyscallFailed(exc.message, values.encode(exc.data)) from exc
+        except Exception as exc:
+            raise SyscallFailed(str(exc)) from exc
+        return json.dumps(values.encode(result))
+
+    return on_syscall
 
 
 def _check_returns(validator: V | None, value: Any) -> None:

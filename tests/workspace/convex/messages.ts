@@ -28,3 +28,13 @@ export const page = query({
   handler: async (ctx, { paginationOpts }) =>
     await ctx.db.query("messages").order("asc").paginate(paginationOpts),
 });
+
+// Text search is not in the sandbox yet: this must fail at once, naming the feature.
+export const search = query({
+  args: { text: v.string() },
+  handler: async (ctx, { text }) =>
+    await ctx.db
+      .query("messages")
+      .withSearchIndex("search_body", (q) => q.search("body", text))
+      .take(10),
+});

@@ -18,5 +18,5 @@ export default defineSchema({
   messages: defineTable({
     author: v.string(),
     body: v.string(),
-  }),
+  }).searchIndex("search_body", { searchField: "body" }),
 });

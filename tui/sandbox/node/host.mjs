@@ -198,6 +198,38 @@ async function invoke(msg) {
   }
 }
 
+// An HTTP action: route with the app's own router (http.js default export), run the endpoint
+// with a real Request, and send back the Response's status, headers and body.
+async function httpAction(msg) {
+  const mod = await load("http.js");
+  const router = mod.default;
+  if (!router || !router.isRouter) throw new Error("convex/http.js does not export a router");
+  process.env = { ...msg.env };
+  globalThis.console = userConsole;
+  try {
+    const body = msg.body ? Buffer.from(msg.body, "base64") : undefined;
+    const hasBody = body && !["GET", "HEAD"].includes(msg.method);
+    const request = new Request(msg.url, {
+      method: msg.method,
+      headers: msg.headers,
+      body: hasBody ? body : undefined,
+    });
+    const match = router.lookup(msg.path, msg.method);
+    const response = match
+      ? await match[0].invokeHttpAction(request)
+      : new Response(`No HttpAction routed for ${msg.path}`, { status: 404 });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return {
+      status: response.status,
+      headers: [...response.headers.entries()],
+      body: bytes.toString("base64"),
+      route: match ? `${match[1]} ${match[2]}` : null,
+    };
+  } finally {
+    globalThis.console = realConsole;
+  }
+}
+
 function describe(err) {
   if (err === null || typeof err !== "object") return { message: String(err) };
   const out = { message: err.message ?? String(err), name: err.name ?? "Error" };
@@ -219,6 +251,8 @@ async function main() {
         value = await analyze(msg);
       } else if (msg.t === "invoke") {
         value = await invoke(msg);
+      } else if (msg.t === "http") {
+        value = await httpAction(msg);
       } else {
         throw new Error(`unknown request ${msg.t}`);
       }
