@@ -9,6 +9,7 @@ the reader threads, the writer's mutation and actions each get their own process
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -54,8 +55,21 @@ def host_script() -> Path:
     return Path(str(resources.files("tui.sandbox").joinpath("node/host.mjs")))
 
 
+MIN_NODE = 18
+
+
+@functools.lru_cache(maxsize=1)
 def node_binary() -> str | None:
-    return shutil.which("node")
+    """``node`` on PATH if it is Node.js 18 or newer (global fetch, Request, Response)."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10)
+        major = int(out.stdout.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    return node if major >= MIN_NODE else None
 
 
 class NodeHost:

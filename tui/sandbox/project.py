@@ -8,7 +8,6 @@ file is put back as it was afterwards, so the user's real deployment settings su
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.safety.text import clean
+from tui.sandbox.node_host import node_binary
 
 if TYPE_CHECKING:
     from tui.sandbox.server import SandboxThread
@@ -41,8 +41,10 @@ def unavailable_reason(project: Path) -> str | None:
     """Why this workspace cannot be pushed, or None when it can."""
     if not (project / "convex").is_dir():
         return f"{project} has no convex/ directory"
-    if shutil.which("node") is None:
-        return "Node.js is not installed (the sandbox runs pushed functions with `node`)"
+    if node_binary() is None:
+        return (
+            "Node.js 18 or newer is not installed (the sandbox runs pushed functions with `node`)"
+        )
     if not cli_path(project).exists():
         return f"the `convex` package is not installed in {project}: run `npm install` there"
     return None
