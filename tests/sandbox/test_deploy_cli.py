@@ -89,6 +89,10 @@ def test_function_spec_and_data_are_the_pushed_apps(ws: Workspace) -> None:
         ws, "query", "_system/frontend/modules:argsValidator", {"function": "tasks:create"}
     )
     assert json.loads(validator["value"])["value"]["text"]["fieldType"] == {"type": "string"}
+    schema = json.loads(call(ws, "query", "_system/frontend/getSchemas", {})["value"]["active"])
+    tables = {t["tableName"]: t for t in schema["tables"]}
+    assert {"users", "authSessions", "tasks", "messages", "ticks"} <= set(tables)
+    assert tables["tasks"]["documentType"]["value"]["text"]["fieldType"] == {"type": "string"}
     task_id = ws.run_json("tasks:create", {"text": "buy milk", "priority": 5})
     assert "buy milk" in ws.ok("data", "tasks").stdout
     with ws.sandbox.http() as client:
