@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import secrets
 import time
@@ -226,11 +227,10 @@ class PushedFunctions:
                 returns_raw = json.loads(f["returns"]) if f.get("returns") else None
                 returns = from_json(returns_raw) if returns_raw else None
                 internal = (f.get("visibility") or {}).get("kind") != "public"
-                fn = FunctionDef(module, f["name"], kind, _placeholder, args, returns, internal)
+                # The handler closes over its own definition, so bind it in a second step.
+                fn = FunctionDef(module, f["name"], kind, _unbound, args, returns, internal, 1)
                 handler = self._action(fn) if kind == "action" else self._udf(fn)
-                out.append(
-                    FunctionDef(module, f["name"], kind, handler, args, returns, internal, 1)
-                )
+                out.append(dataclasses.replace(fn, handler=handler))
         return out
 
     def _request(
@@ -405,5 +405,5 @@ def _check_returns(validator: V | None, value: Any) -> None:
         raise SystemError_(f"ReturnsValidationError: {exc}") from exc
 
 
-def _placeholder(*_a: Any) -> Any:
-    raise SystemError_("not callable")
+def _unbound(*_a: Any) -> Any:
+    raise SystemError_("a pushed function was called before its handler was bound")
