@@ -109,11 +109,8 @@ class Workspace:
     """A private copy of the example app (its ``convex/`` can be edited and pushed again)."""
 
     def __init__(self, root: Path, sandbox: SandboxProc, home: Path) -> None:
-        self.root = root
+        self.root = copy_workspace(root)
         self.sandbox = sandbox
-        shutil.copytree(WORKSPACE / "convex", root / "convex", ignore=_no_generated)
-        shutil.copy(WORKSPACE / "package.json", root / "package.json")
-        (root / "node_modules").symlink_to(WORKSPACE / "node_modules")
         self.home = home
 
     def env(self) -> dict[str, str]:
@@ -161,3 +158,12 @@ class Workspace:
 
 def _no_generated(_dir: str, names: list[str]) -> list[str]:
     return [n for n in names if n == "_generated"]
+
+
+def copy_workspace(dest: Path) -> Path:
+    """The example app's sources in ``dest`` (created), sharing the installed node_modules."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(WORKSPACE / "convex", dest / "convex", ignore=_no_generated)
+    shutil.copy(WORKSPACE / "package.json", dest / "package.json")
+    (dest / "node_modules").symlink_to(WORKSPACE / "node_modules")
+    return dest

@@ -19,6 +19,7 @@ from tests.sandbox.deploy_fixtures import (
     Result,
     SandboxProc,
     Workspace,
+    copy_workspace,
     require_node,
 )
 
@@ -31,7 +32,6 @@ def pushed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace
     base = tmp_path_factory.mktemp("deploy")
     sandbox = SandboxProc(base / "data").start()
     try:
-        (base / "app").mkdir()
         ws = Workspace(base / "app", sandbox, base / "home")
         yield ws, ws.cli("dev", "--once")
     finally:
@@ -206,6 +206,7 @@ def test_scheduled_pushed_function_runs(ws: Workspace) -> None:
     assert ws.run_json("tasks:list", {"status": "done"}) == []
     jobs = ws.ok("data", "_scheduled_functions", "--format", "jsonArray").stdout
     assert job in jobs and "success" in jobs
+    assert ws.run_json("tasks:jobState", {"id": job}) == "success"
 
 
 def test_pushed_crons_run(ws: Workspace) -> None:
@@ -276,10 +277,25 @@ def test_python_client_runs_pushed_functions(ws: Workspace) -> None:
     assert err.value.data == {"code": "EMPTY", "message": "a message needs a body"}
 
 
+def test_demo_project_sandbox_serves_the_pushed_app(tmp_path: Path) -> None:
+    """`convex-tui demo --project DIR`'s sandbox (the console then opens on it)."""
+    from tui.sandbox.project import start_project_sandbox
+
+    require_node()
+    sandbox = start_project_sandbox(copy_workspace(tmp_path / "app"), "convex-tui demo")
+    assert sandbox is not None
+    try:
+        with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+            out = client.post("/api/query", json={"path": "tasks:list", "args": {}}).json()
+        assert out == {"status": "success", "value": []}
+        assert sandbox.deployment.registry.lookup("tasks", "create") is not None
+    finally:
+        sandbox.stop()
+
+
 def _fresh_workspace(tmp_path: Path) -> Workspace:
     require_node()
     sandbox = SandboxProc(tmp_path / "data").start()
-    (tmp_path / "app").mkdir()
     return Workspace(tmp_path / "app", sandbox, tmp_path / "home")
 
 

@@ -12,19 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sandbox.deploy_fixtures import REPO_ROOT, WORKSPACE, require_node
+from tests.sandbox.deploy_fixtures import REPO_ROOT, copy_workspace, require_node
 from tui.sandbox.project import start_project_sandbox, unavailable_reason
 
 pytestmark = [pytest.mark.timeout(120)]
-
-
-def _copy_workspace(dest: Path) -> Path:
-    import shutil
-
-    shutil.copytree(WORKSPACE / "convex", dest / "convex", ignore=lambda _d, n: ["_generated"])
-    shutil.copy(WORKSPACE / "package.json", dest / "package.json")
-    (dest / "node_modules").symlink_to(WORKSPACE / "node_modules")
-    return dest
 
 
 def _start(args: list[str]) -> tuple[subprocess.Popen[str], list[str], str]:
@@ -85,7 +76,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 @pytest.mark.peers
 def test_sandbox_project_pushes_the_workspace_and_keeps_env_local(tmp_path: Path) -> None:
     require_node()
-    project = _copy_workspace(tmp_path / "app")
+    project = copy_workspace(tmp_path / "app")
     (project / ".env.local").write_text("CONVEX_URL=https://real.example\n")
     proc, lines, url = _start(["--project", str(project)])
     try:

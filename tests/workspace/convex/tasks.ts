@@ -97,3 +97,9 @@ export const createAndCount = mutation({
     return all.length;
   },
 });
+
+// Reads a scheduled job through ctx.db.system (the `_scheduled_functions` table).
+export const jobState = query({
+  args: { id: v.id("_scheduled_functions") },
+  handler: async (ctx, { id }) => (await ctx.db.system.get(id))?.state.kind ?? null,
+});
