@@ -122,6 +122,11 @@ class Calls:
             plan = query_eval.Plan(args["query"], self.indexes)
             self.streams[stream_id] = [values.encode(d) for d in plan.run(reader)]
             return {"queryId": stream_id}
+        if op == "sandbox/queryStreamBatch":  # the host's batched queryStreamNext
+            rows = self.streams.get(int(args["queryId"]), [])
+            count = max(1, int(args.get("count", 1)))
+            batch, rows[:] = rows[:count], rows[count:]
+            return {"values": batch, "done": not rows}
         if op == "1.0/queryStreamNext":
             rows = self.streams.get(int(args["queryId"]), [])
             return {"value": rows.pop(0), "done": False} if rows else {"value": None, "done": True}

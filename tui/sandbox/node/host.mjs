@@ -55,9 +55,31 @@ function roundTrip(op, argsJson) {
   return reply.ok;
 }
 
+// queryStreamNext is asked once per document; fetch documents in batches instead, so a
+// .collect() of N documents costs N/64 round trips, not N.
+const BATCH = 64;
+const streams = new Map();
+
+function streamNext(argsJson) {
+  const { queryId } = JSON.parse(argsJson);
+  let buffered = streams.get(queryId);
+  if (!buffered || (buffered.values.length === 0 && !buffered.done)) {
+    const reply = JSON.parse(roundTrip("sandbox/queryStreamBatch", JSON.stringify({ queryId, count: BATCH })));
+    buffered = { values: reply.values, done: reply.done };
+    streams.set(queryId, buffered);
+  }
+  if (buffered.values.length > 0) return JSON.stringify({ value: buffered.values.shift(), done: false });
+  streams.delete(queryId);
+  return JSON.stringify({ value: null, done: true });
+}
+
 globalThis.Convex = {
-  syscall: (op, argsJson) => roundTrip(op, argsJson),
-  asyncSyscall: async (op, argsJson) => roundTrip(op, argsJson),
+  syscall: (op, argsJson) => {
+    if (op === "1.0/queryCleanup") streams.delete(JSON.parse(argsJson).queryId);
+    return roundTrip(op, argsJson);
+  },
+  asyncSyscall: async (op, argsJson) =>
+    op === "1.0/queryStreamNext" ? streamNext(argsJson) : roundTrip(op, argsJson),
   jsSyscall: (op) => {
     throw new Error(`${op} is not supported by the convex-tui sandbox yet (file storage)`);
   },
@@ -182,6 +204,7 @@ async function analyze(msg) {
 }
 
 async function invoke(msg) {
+  streams.clear(); // query ids are per execution
   const mod = await load(msg.module);
   const fn = mod[msg.name];
   if (!fn) throw new Error(`${msg.module} has no export ${msg.name}`);
@@ -201,6 +224,7 @@ async function invoke(msg) {
 // An HTTP action: route with the app's own router (http.js default export), run the endpoint
 // with a real Request, and send back the Response's status, headers and body.
 async function httpAction(msg) {
+  streams.clear();
   const mod = await load("http.js");
   const router = mod.default;
   if (!router || !router.isRouter) throw new Error("convex/http.js does not export a router");
