@@ -42,6 +42,12 @@ async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) ->
         print(f"Pushing {project}/convex with `{COMMAND}`...", file=sys.stderr)
         result = await asyncio.to_thread(push_project, project, server.url, server.admin_key)
         print(result.message, file=sys.stderr)
+        if not result.ok:
+            print(
+                "Until a push succeeds the sandbox serves the built-in demo functions (no data);"
+                " fix the error and push again with `npx convex dev` against the URL below.",
+                file=sys.stderr,
+            )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
