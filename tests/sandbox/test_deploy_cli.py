@@ -332,6 +332,21 @@ def test_schema_that_existing_documents_violate_fails_the_push(tmp_path: Path) -
         ws.sandbox.stop()
 
 
+def test_a_module_that_throws_at_import_fails_the_push_naming_it(tmp_path: Path) -> None:
+    ws = _fresh_workspace(tmp_path)
+    try:
+        ws.ok("dev", "--once")
+        (ws.root / "convex" / "ticks.ts").write_text(
+            (ws.root / "convex" / "ticks.ts").read_text() + '\nthrow new Error("boom at import");\n'
+        )
+        res = ws.cli("dev", "--once")
+        assert res.code != 0
+        assert "Failed to analyze ticks.js: Uncaught Error: boom at import" in res.output
+        assert isinstance(ws.run_json("tasks:list"), list)  # the previous push still runs
+    finally:
+        ws.sandbox.stop()
+
+
 def test_pushed_app_survives_a_restart(tmp_path: Path) -> None:
     ws = _fresh_workspace(tmp_path)
     try:

@@ -189,8 +189,10 @@ class PushError(Exception):
 
 
 def _import_error(error: dict[str, Any]) -> str:
-    stack = str(error.get("stack") or error.get("message") or "")
-    return f"Failed to analyze a module: {stack.splitlines()[0] if stack else 'unknown error'}"
+    message = str(error.get("message") or "")
+    if message.startswith("Failed to analyze"):
+        return message
+    return f"Failed to analyze the push: {message or 'unknown error'}"
 
 
 def _no_syscalls_at_import(op: str, _args: str) -> str:

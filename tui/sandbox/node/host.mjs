@@ -190,7 +190,14 @@ async function analyze(msg) {
   globalThis.console = userConsole;
   try {
     const modules = {};
-    for (const p of msg.modules) modules[p] = await analyzeModule(p);
+    for (const p of msg.modules) {
+      try {
+        modules[p] = await analyzeModule(p);
+      } catch (err) {
+        // The backend's wording: "Failed to analyze tasks.js: Uncaught Error: ..."
+        throw new Error(`Failed to analyze ${p}: Uncaught ${err?.name ?? "Error"}: ${err?.message ?? err}`);
+      }
+    }
     let schema = null;
     if (msg.schema) {
       const mod = await load(msg.schema);
