@@ -447,13 +447,10 @@ def run_console(settings: Settings) -> int:
 
 def demo_main(args: argparse.Namespace) -> int:
     """`convex-tui demo`: an in-process sandbox seeded with the demo app, and the console on it."""
-    from tui.sandbox.server import SandboxThread
+    from tui.sandbox.project import start_project_sandbox
 
-    sandbox = SandboxThread(memory=True, seed="demo")
-    try:
-        sandbox.start()
-    except OSError as exc:
-        print(f"convex-tui demo: cannot start the sandbox: {exc}", file=sys.stderr)
+    sandbox = start_project_sandbox(getattr(args, "project", None), "convex-tui demo")
+    if sandbox is None:
         return 1
     try:
         if getattr(args, "no_console", False):

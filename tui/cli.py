@@ -13,6 +13,10 @@ from tui import __version__
 if TYPE_CHECKING:
     from tui.config import Settings
 
+PROJECT_HELP = (
+    "push the workspace DIR's convex/ to the sandbox on start (`npx convex dev --once`; "
+    "needs Node.js and the workspace's `convex` package) and run its functions"
+)
 PRECEDENCE = """\
 configuration precedence (first match wins):
   1. flags: --url, --admin-key (--env-file adds a file, --project-dir picks the directory)
@@ -80,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only serve the sandbox (print URL and key), no console",
     )
+    demo.add_argument("--project", type=Path, metavar="DIR", help=PROJECT_HELP)
     sb = add("sandbox", "run a sandbox deployment in the foreground until Ctrl-C")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=3210)
@@ -88,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--data", type=Path, help="data directory (default: user data dir)")
     store.add_argument("--memory", action="store_true", help="throwaway storage")
     sb.add_argument("--seed", choices=["demo", "empty"], default="demo")
+    sb.add_argument("--project", type=Path, metavar="DIR", help=PROJECT_HELP)
     sb.add_argument(
         "--bulk",
         action="append",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -10,40 +9,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui.convex import values
+from tui.sandbox.errors import ConvexError as ConvexError
+from tui.sandbox.errors import SystemError_ as SystemError_
+from tui.sandbox.errors import UserError as UserError
 
 if TYPE_CHECKING:
     from tui.sandbox.db import Reader, Writer
 
 LEVELS = ("LOG", "INFO", "WARN", "ERROR", "DEBUG")
 MAX_LOG_LINE = 32768
-
-
-class UserError(Exception):
-    """`throw new Error(message)` inside a function."""
-
-    def __init__(self, message: str, *, location: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.location = location
-
-
-class ConvexError(Exception):
-    """`throw new ConvexError(data)`: the data travels to the client as ``errorData``."""
-
-    def __init__(self, data: Any, *, location: str = "") -> None:
-        self.data = data
-        self.location = location
-        message = (
-            data
-            if isinstance(data, str)
-            else json.dumps(values.encode(data), separators=(",", ":"))
-        )
-        super().__init__(message)
-        self.message = message
-
-
-class SystemError_(Exception):
-    """An error raised by the runtime on behalf of the function (bad id, schema mismatch...)."""
 
 
 def js_inspect(value: Any, top: bool = True) -> str:

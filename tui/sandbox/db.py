@@ -13,7 +13,7 @@ from typing import Any, Literal
 from tui.convex import values
 from tui.convex.ids import InvalidId, decode_id, new_id
 from tui.convex.validators import ArgValidationError, V
-from tui.sandbox.context import SystemError_
+from tui.sandbox.errors import SystemError_
 from tui.sandbox.storage import INSERT_SQL, UPDATE_SQL, Storage, field_expr, index_key, index_keys
 
 Order = Literal["asc", "desc"]

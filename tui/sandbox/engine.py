@@ -26,8 +26,6 @@ from tui.sandbox.context import (
     ActionCtx,
     Console,
     ConvexError,
-    HttpRequest,
-    HttpResult,
     MutationCtx,
     QueryCtx,
 )
@@ -441,13 +439,6 @@ class Deployment:
         except Exception as exc:
             result.error = exc
         return result
-
-    # --- HTTP actions -----------------------------------------------------------------------
-
-    async def run_http_action(self, request: HttpRequest) -> HttpResult:
-        from tui.sandbox.http_actions import run_http_action
-
-        return await run_http_action(self, request)
 
     # --- logging -------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tui.sandbox.context import Console, HttpRequest, HttpResult
 from tui.sandbox.logs import completion_fields
 from tui.sandbox.outcome import NONE, error_body
+from tui.sandbox.registry import HttpRoute
 
 if TYPE_CHECKING:
     from tui.sandbox.engine import Deployment
@@ -17,12 +18,22 @@ if TYPE_CHECKING:
 NO_ROUTE = b"No matching routes found"
 
 
+def find_route(routes: list[HttpRoute], method: str, path: str) -> HttpRoute | None:
+    """An exact route first, else the longest ``prefix*`` route (``router.ts`` ``lookup``)."""
+    for route in routes:
+        if route.method == method and route.path == path:
+            return route
+    prefixes = [r for r in routes if r.method == method and r.path.endswith("*")]
+    for route in sorted(prefixes, key=lambda r: len(r.path), reverse=True):
+        if path.startswith(route.path[:-1]):
+            return route
+    return None
+
+
 async def run_http_action(dep: Deployment, request: HttpRequest) -> HttpResult:
     """Route a request to the demo app's HTTP actions and log it like the backend does."""
-    for route in dep.registry.http_routes:
-        if route.method == request.method and route.path == request.path:
-            break
-    else:
+    route = find_route(dep.registry.http_routes, request.method, request.path)
+    if route is None:
         return HttpResult(404, {"content-type": "text/plain"}, NO_ROUTE)
     started = time.time()
     rid, execution_id = secrets.token_hex(8), str(uuid.uuid4())

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from tui.sandbox.engine import NONE, Deployment, Identity
+from tui.sandbox.jwt import BAD_JWT, jwt_error
 
 BAD_ADMIN_KEY = "The provided admin key was invalid for this instance"
 BAD_DEPLOY_KEY = (
@@ -97,8 +98,6 @@ def _decode_acting_as(encoded: str) -> dict[str, Any]:
 def _reject_jwt(token: str) -> HttpFailure:
     """The sandbox has no auth providers (no auth.config.ts push), so every user JWT fails,
     over HTTP exactly as over the sync socket."""
-    from tui.sandbox.sync_protocol import BAD_JWT, jwt_error
-
     message = jwt_error(token)
     code = "InvalidAuthHeader" if message == BAD_JWT else "NoAuthProvider"
     return HttpFailure(401, code, message)

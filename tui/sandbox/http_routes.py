@@ -18,7 +18,7 @@ from tui.sandbox import env as env_store
 from tui.sandbox import scheduler
 from tui.sandbox.context import HttpRequest
 from tui.sandbox.engine import DEPLOYMENT_KEY, VERSION, Deployment, Identity, Outcome
-from tui.sandbox.http_actions import NO_ROUTE
+from tui.sandbox.http_actions import NO_ROUTE, run_http_action
 from tui.sandbox.http_auth import (
     HttpFailure,
     client_version,
@@ -348,14 +348,15 @@ async def stream_logs(request: web.Request) -> web.Response:
 
 async def http_action(request: web.Request, path: str) -> web.Response:
     dep = _dep(request)
-    result = await dep.run_http_action(
+    result = await run_http_action(
+        dep,
         HttpRequest(
             request.method,
             path,
             dict(request.query),
             dict(request.headers),
             await request.read(),
-        )
+        ),
     )
     return web.Response(status=result.status, headers=result.headers, body=result.body)
 

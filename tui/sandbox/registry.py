@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,3 +161,25 @@ class Registry:
 
     def user_functions(self) -> list[FunctionDef]:
         return [f for f in self.functions.values() if not f.system]
+
+
+def schema_json(reg: Registry) -> str:
+    """The serialized schema as ``getSchemas`` returns it (``active``)."""
+    tables = []
+    for name, table in reg.tables.items():
+        tables.append(
+            {
+                "tableName": name,
+                "indexes": [
+                    {"indexDescriptor": idx, "fields": list(fields)}
+                    for idx, fields in table.indexes
+                ],
+                "searchIndexes": [],
+                "vectorIndexes": [],
+                "stagedDbIndexes": [],
+                "stagedSearchIndexes": [],
+                "stagedVectorIndexes": [],
+                "documentType": table.document.to_json(),
+            }
+        )
+    return json.dumps({"tables": tables, "schemaValidation": True})

@@ -16,18 +16,57 @@ import logging
 import math
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tui.convex import values
 from tui.convex.ids import decode_id, encode_id, new_id
 from tui.sandbox.context import QueryCtx, SystemError_
 from tui.sandbox.db import Doc, Writer, decode_cursor, encode_cursor
 from tui.sandbox.outcome import SYSTEM, Outcome
-from tui.sandbox.registry import BadPath, Registry, bad_path_message, parse_udf_path
-from tui.sandbox.storage import INSERT_SQL, UPDATE_SQL, index_keys
+from tui.sandbox.registry import (
+    BadPath,
+    FunctionDef,
+    Kind,
+    Registry,
+    bad_path_message,
+    parse_udf_path,
+)
+from tui.sandbox.storage import INSERT_SQL, UPDATE_SQL, Storage, index_keys
 
 if TYPE_CHECKING:
-    from tui.sandbox.engine import Deployment
+    from tui.sandbox.outcome import Identity
+
+T = TypeVar("T")
+
+
+class Host(Protocol):
+    """What the scheduler needs of its deployment (the engine's ``Deployment``): a protocol,
+    so the engine can own a Scheduler without the two modules importing each other."""
+
+    registry: Registry
+    storage: Storage
+
+    def resolve(self, path: str) -> FunctionDef | None: ...
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+    async def transact(self, fn: Callable[[Writer], T]) -> T: ...
+
+    async def run_function(
+        self,
+        path: str,
+        args: dict[str, Any],
+        *,
+        identity: Identity,
+        kind: Kind | None,
+        caller: str,
+        request_id: str | None = None,
+        parent_execution_id: str | None = None,
+        trusted: bool = False,
+        job: str | None = None,
+    ) -> Outcome: ...
+
 
 log = logging.getLogger(__name__)
 TABLE = "_scheduled_functions"
@@ -164,7 +203,7 @@ def error_text(outcome: Outcome) -> str:
 class Scheduler:
     """Arms one timer per pending job; runs jobs with the system identity."""
 
-    def __init__(self, dep: Deployment) -> None:
+    def __init__(self, dep: Host) -> None:
         self._dep = dep
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()

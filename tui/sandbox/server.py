@@ -21,6 +21,8 @@ from typing import Any, Literal
 from aiohttp import web
 from platformdirs import user_data_dir
 
+from tui.sandbox.deploy import Pushes
+from tui.sandbox.deploy_routes import PUSHES_KEY, add_deploy_routes
 from tui.sandbox.engine import DEPLOYMENT_KEY, Deployment
 from tui.sandbox.functions import build_registry
 from tui.sandbox.functions.demo_misc import bulk_docs, seed_demo
@@ -114,6 +116,8 @@ class SandboxServer:
         # Every API request as (method, URL path, function path or ""), newest last: tests
         # assert on it (e.g. that invalid arguments were never sent).
         self.request_log: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=2000)
+        self.pushes: Pushes
+        self.pushed = False
 
     @web.middleware
     async def _log_request(
@@ -154,12 +158,16 @@ class SandboxServer:
             storage, registry, admin_key=self.admin_key, instance_name=INSTANCE_NAME
         )
         await self.deployment.start()
+        self.pushes = Pushes(self.deployment, data_dir, build_registry)
+        self.pushed = await self.pushes.restore()
         await self._prepare_data(storage)
 
         api = web.Application(middlewares=[self._log_request, errors_middleware])
         api[DEPLOYMENT_KEY] = self.deployment
         api[LOG_POLL_KEY] = self.log_poll_seconds
+        api[PUSHES_KEY] = self.pushes
         add_api_routes(api)
+        add_deploy_routes(api)
         site = web.Application(middlewares=[errors_middleware])
         site[DEPLOYMENT_KEY] = self.deployment
         add_site_routes(site)
@@ -205,6 +213,8 @@ class SandboxServer:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+        if hasattr(self, "pushes"):
+            self.pushes.close()
         if hasattr(self, "deployment"):
             await self.deployment.stop()
         if self._tmp is not None:

@@ -21,6 +21,12 @@ from aiohttp import web
 
 from tui.convex import values
 from tui.sandbox.http_auth import HttpFailure, client_version
+
+# The JWT checks live in tui/sandbox/jwt.py (http_auth uses them too); re-exported by name.
+from tui.sandbox.jwt import BAD_JWT as BAD_JWT
+from tui.sandbox.jwt import NO_ISSUER as NO_ISSUER
+from tui.sandbox.jwt import NO_PROVIDERS as NO_PROVIDERS
+from tui.sandbox.jwt import jwt_error as jwt_error
 from tui.sandbox.registry import BadPath, parse_udf_path
 
 U32_MAX = 2**32 - 1
@@ -240,33 +246,6 @@ def parse_client_message(text: str) -> ClientMessage:  # noqa: C901 - one branch
 
 
 # --- auth and args -----------------------------------------------------------------------
-
-NO_PROVIDERS = (
-    "No auth provider found matching the given token (no providers configured). "
-    "Check convex/auth.config.ts."
-)
-BAD_JWT = (
-    "Could not parse JWT payload. Check that the token is a valid JWT format with three "
-    "base64-encoded parts separated by dots."
-)
-NO_ISSUER = (
-    "Missing issuer claim ('iss') in JWT payload. The JWT must include an 'iss' claim "
-    "that matches one of your configured auth providers."
-)
-
-
-def jwt_error(token: str) -> str:
-    """The sandbox has no auth providers, so every JWT fails; say why as the backend does."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return BAD_JWT
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error):
-        return BAD_JWT
-    if not isinstance(claims, dict):
-        return BAD_JWT
-    return NO_PROVIDERS if isinstance(claims.get("iss"), str) else NO_ISSUER
 
 
 def decode_args(raw: Any) -> dict[str, Any] | str:

@@ -12,8 +12,7 @@ from tui.convex import values
 from tui.convex.validators import v
 from tui.sandbox.context import ConvexError, MutationCtx, QueryCtx
 from tui.sandbox.db import UNSET, Doc
-from tui.sandbox.functions.demo_schema import schema_json
-from tui.sandbox.registry import Registry
+from tui.sandbox.registry import Registry, schema_json
 from tui.sandbox.storage import INDEXED_FIELDS
 from tui.sandbox.system_cli import (
     COMPONENT,

@@ -5,15 +5,18 @@ from __future__ import annotations
 from tui.sandbox.registry import Registry
 
 
-def build_registry() -> Registry:
-    from tui.sandbox import scheduler, system_cli, system_frontend
+def build_registry(demo: bool = True) -> Registry:
+    """The system functions, plus the demo app unless a pushed app replaces it."""
+    from tui.sandbox import scheduler, system_cli, system_frontend, system_modules
     from tui.sandbox.functions import demo_misc, demo_schema, demo_tasks
 
     reg = Registry()
-    demo_schema.register(reg)
-    demo_tasks.register(reg)
-    demo_misc.register(reg)
+    if demo:
+        demo_schema.register(reg)
+        demo_tasks.register(reg)
+        demo_misc.register(reg)
     system_cli.register(reg)
     system_frontend.register(reg)
+    system_modules.register(reg)
     scheduler.register(reg)
     return reg

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui.convex.validators import v
 from tui.sandbox.registry import Registry
+from tui.sandbox.registry import schema_json as schema_json  # its old home
 
 o = v.optional
 
@@ -108,27 +109,3 @@ def register(reg: Registry) -> None:
             embedding=o(v.array(v.number())),
         ),
     )
-
-
-def schema_json(reg: Registry) -> str:
-    """The serialized schema as ``getSchemas`` returns it (``active``)."""
-    import json
-
-    tables = []
-    for name, table in reg.tables.items():
-        tables.append(
-            {
-                "tableName": name,
-                "indexes": [
-                    {"indexDescriptor": idx, "fields": list(fields)}
-                    for idx, fields in table.indexes
-                ],
-                "searchIndexes": [],
-                "vectorIndexes": [],
-                "stagedDbIndexes": [],
-                "stagedSearchIndexes": [],
-                "stagedVectorIndexes": [],
-                "documentType": table.document.to_json(),
-            }
-        )
-    return json.dumps({"tables": tables, "schemaValidation": True})
