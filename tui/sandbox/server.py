@@ -128,7 +128,7 @@ class SandboxServer:
             try:  # aiohttp caches the body: the handler reads it again
                 body = json.loads(await request.read() or b"null")
                 udf = str(body.get("path") or "") if isinstance(body, dict) else ""
-            except ValueError:
+            except (ValueError, RecursionError):  # malformed bodies are the handler's to refuse
                 pass
         self.request_log.append((request.method, request.path, udf))
         return await handler(request)
@@ -162,7 +162,7 @@ class SandboxServer:
         self.pushed = await self.pushes.restore()
         await self._prepare_data(storage)
 
-        api = web.Application(middlewares=[self._log_request, errors_middleware])
+        api = web.Application(middlewares=[errors_middleware, self._log_request])
         api[DEPLOYMENT_KEY] = self.deployment
         api[LOG_POLL_KEY] = self.log_poll_seconds
         api[PUSHES_KEY] = self.pushes
