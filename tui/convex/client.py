@@ -427,11 +427,22 @@ class ConvexClient:
 
     # ------------------------------------------------------------ logs
 
-    def stream_logs(self, cursor: float = 0.0, *, history: bool | int = False) -> LogStream:
+    def stream_logs(
+        self,
+        cursor: float = 0.0,
+        *,
+        history: bool | int = False,
+        on_error: Callable[[Exception | None], None] | None = None,
+    ) -> LogStream:
         """Async-iterate :class:`LogEntry` forever; ``history`` yields the backlog too
-        (True: all of it, N: the last N). Transport failures are retried with backoff."""
+        (True: all of it, N: the last N). Transport failures are retried with backoff;
+        ``on_error`` hears each failure and then None once the stream is back."""
         return LogStream(
-            self._http, cursor, history=history, backoff=self._backoff(), on_error=self._on_logs
+            self._http,
+            cursor,
+            history=history,
+            backoff=self._backoff(),
+            on_error=on_error or self._on_logs,
         )
 
     def _on_logs(self, error: Exception | None) -> None:

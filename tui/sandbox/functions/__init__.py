@@ -6,7 +6,7 @@ from tui.sandbox.registry import Registry
 
 
 def build_registry() -> Registry:
-    from tui.sandbox import scheduler, system_cli, system_frontend
+    from tui.sandbox import audit, scheduler, system_cli, system_frontend
     from tui.sandbox.functions import demo_misc, demo_schema, demo_tasks
 
     reg = Registry()
@@ -16,4 +16,5 @@ def build_registry() -> Registry:
     system_cli.register(reg)
     system_frontend.register(reg)
     scheduler.register(reg)
+    audit.register(reg)
     return reg

@@ -1,0 +1,248 @@
+"""Container logs at the engine's speed: the Docker API read directly (httpx over the unix
+socket), the 8-byte frame headers demultiplexed here, one stream per container that follows
+with timestamps, resumes after a stop, a recreate or an engine outage from the last line it
+saw (no duplicates), and adds a marker row each time."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import os
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from tui.convex.backoff import Backoff
+from tui.logs.record import CONTAINER, Record, marker
+
+Emit = Callable[[list[Record]], None]
+DEFAULT_SOCKET = "/var/run/docker.sock"
+_HEADER = struct.Struct(">BxxxL")
+_epoch_cache: dict[bytes, float] = {}
+
+
+def docker_time(stamp: bytes) -> float | None:
+    """``2024-05-01T12:34:56.123456789Z`` → seconds; the per-second part is cached (lines of
+    one second share it), so a line costs a slice and a float()."""
+    head = stamp[:19]
+    base = _epoch_cache.get(head)
+    if base is None:
+        try:
+            base = float(calendar.timegm(time.strptime(head.decode("ascii"), "%Y-%m-%dT%H:%M:%S")))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if len(_epoch_cache) > 4096:
+            _epoch_cache.clear()
+        _epoch_cache[head] = base
+    frac = stamp[19:].rstrip(b"Z")
+    if frac.startswith(b"."):
+        try:
+            return base + float(b"0" + frac)
+        except ValueError:
+            return base
+    return base
+
+
+def engine_client(base_url: str | None = None, timeout: float = 10.0) -> httpx.AsyncClient:
+    """An async HTTP client for the engine (``unix://`` socket or ``tcp://host:port``)."""
+    url = base_url or os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+    t = httpx.Timeout(timeout, read=None)  # a quiet container must not time the stream out
+    if url.startswith("unix://"):
+        transport = httpx.AsyncHTTPTransport(uds=url[len("unix://") :])
+        return httpx.AsyncClient(transport=transport, base_url="http://docker", timeout=t)
+    return httpx.AsyncClient(base_url=url.replace("tcp://", "http://", 1), timeout=t)
+
+
+class FrameParser:
+    """Bytes of a logs response → ``(stream, line)``; frames and lines may split anywhere."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self._buf = b""
+        self._partial = {1: b"", 2: b""}
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        out: list[tuple[int, bytes]] = []
+        if self.tty:
+            self._split(1, data, out)
+            return out
+        buf = self._buf + data if self._buf else data
+        pos, end = 0, len(buf)
+        unpack = _HEADER.unpack_from
+        while end - pos >= 8:
+            sid, length = unpack(buf, pos)
+            if end - pos - 8 < length:
+                break
+            self._split(2 if sid == 2 else 1, buf[pos + 8 : pos + 8 + length], out)
+            pos += 8 + length
+        self._buf = buf[pos:]
+        return out
+
+    def _split(self, sid: int, payload: bytes, out: list[tuple[int, bytes]]) -> None:
+        if self._partial[sid]:
+            payload = self._partial[sid] + payload
+        *lines, self._partial[sid] = payload.split(b"\n")
+        out.extend((sid, ln) for ln in lines)
+
+    def flush(self) -> list[tuple[int, bytes]]:
+        out = [(sid, rest) for sid, rest in self._partial.items() if rest]
+        self._partial = {1: b"", 2: b""}
+        return out
+
+
+@dataclass
+class StreamState:
+    name: str
+    last_time: float = 0.0  # of the last line emitted; resumes start here
+    last_seen_at_time: int = 0  # lines already emitted that carry exactly last_time
+    skip: int = 0  # after a resume: repeats of those lines still to drop
+    resume_from: float = 0.0  # lines before this were delivered by the previous connection
+    lines: int = 0
+    reconnects: int = 0
+
+
+class ContainerStream:
+    """Follow one container's logs until cancelled."""
+
+    def __init__(
+        self,
+        name: str,
+        emit: Emit,
+        *,
+        client: httpx.AsyncClient,
+        tail: int | None = 200,
+        since: float | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.state = StreamState(name)
+        self._emit = emit
+        self._client = client
+        self._tail = tail
+        self._since = since
+        self._backoff = backoff or Backoff(initial=0.25, maximum=4.0)
+
+    async def run(self) -> None:
+        name = self.state.name
+        first = True
+        trouble: str | None = None
+        seen: tuple[str, str] | None = None  # (container id, start time) of the last stream
+        while True:
+            try:
+                info = await self._inspect()
+                running = bool(info and info.get("State", {}).get("Running"))
+                if info is None:
+                    trouble = self._mark(trouble, "gone", f"{name}: container not found — waiting")
+                elif not running and not first:
+                    trouble = self._mark(trouble, "stopped", f"{name}: container stopped — waiting")
+                else:
+                    now = (str(info.get("Id")), str(info.get("State", {}).get("StartedAt")))
+                    if seen is not None and now != seen:
+                        what = "recreated" if now[0] != seen[0] else "restarted"
+                        self._emit([marker(name, f"{name}: container {what} — log resumed")])
+                    elif trouble is not None:
+                        self._emit([marker(name, f"{name}: log resumed")])
+                    trouble, seen = None, now
+                    self._backoff.reset()
+                    tty = bool(info.get("Config", {}).get("Tty"))
+                    await self._follow(tty, first)
+                    first = False
+                    trouble = "ended"  # the engine ends a follow when the container stops
+                    continue
+            except httpx.HTTPError as exc:
+                reason = f"{name}: docker engine unreachable ({type(exc).__name__}) — retrying"
+                trouble = self._mark(trouble, "engine", reason)
+            first = False
+            await asyncio.sleep(self._backoff.next_delay())
+
+    def _mark(self, trouble: str | None, kind: str, text: str) -> str:
+        if trouble != kind:
+            self._emit([marker(self.state.name, text)])
+            self.state.reconnects += 1
+        return kind
+
+    async def _inspect(self) -> dict[str, Any] | None:
+        resp = await self._client.get(f"/containers/{quote(self.state.name, safe='')}/json")
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        data = resp.json()
+        return data if isinstance(data, dict) else None
+
+    async def _follow(self, tty: bool, first: bool) -> None:
+        st = self.state
+        params: dict[str, str] = {"follow": "1", "stdout": "1", "stderr": "1", "timestamps": "1"}
+        if st.last_time:
+            # A hair early (float rounding): the engine repeats what we have; _rows drops it.
+            params["since"] = f"{st.last_time - 1e-6:.9f}"
+            st.skip, st.resume_from = st.last_seen_at_time, st.last_time
+        elif self._since is not None:
+            params["since"] = f"{self._since:.9f}"
+        if first and not st.last_time:
+            params["tail"] = "all" if self._tail is None else str(max(self._tail, 0))
+        parser = FrameParser(tty)
+        url = f"/containers/{quote(st.name, safe='')}/logs"
+        async with self._client.stream("GET", url, params=params) as resp:
+            if resp.status_code == 404:
+                return
+            resp.raise_for_status()
+            async for chunk in resp.aiter_raw():
+                rows = self._rows(parser.feed(chunk))
+                if rows:
+                    self._emit(rows)
+        rows = self._rows(parser.flush())
+        if rows:
+            self._emit(rows)
+
+    def _rows(self, lines: list[tuple[int, bytes]]) -> list[Record]:
+        st = self.state
+        name = st.name
+        out: list[Record] = []
+        append = out.append
+        last, at_last, skip, resume = st.last_time, st.last_seen_at_time, st.skip, st.resume_from
+        for sid, raw in lines:
+            stamp, _, body = raw.partition(b" ")
+            when = docker_time(stamp)
+            if when is None:
+                when, body = (last or time.time()), raw
+            if when <= resume:  # the engine repeats the overlap of a resume (since is >=)
+                if when < resume:
+                    continue
+                if skip > 0:
+                    skip -= 1
+                    continue
+            # stdout and stderr interleave slightly out of order: track the newest line only.
+            if when > last:
+                last, at_last = when, 1
+            elif when == last:
+                at_last += 1
+            text = body.decode("utf-8", "replace").removesuffix("\r")
+            append(Record(when, name, CONTAINER, text, "stderr" if sid == 2 else "stdout"))
+        st.last_time, st.last_seen_at_time, st.skip = last, at_last, skip
+        st.lines += len(out)
+        return out
+
+
+async def list_containers(client: httpx.AsyncClient, project: str | None) -> list[str]:
+    """Names of the deployment's containers (the compose project's, else Convex images)."""
+    params = {"all": "1"}
+    resp = await client.get("/containers/json", params=params)
+    resp.raise_for_status()
+    names: list[str] = []
+    for row in resp.json():
+        labels = row.get("Labels") or {}
+        image = str(row.get("Image", ""))
+        name = str((row.get("Names") or ["?"])[0]).lstrip("/")
+        if project:
+            if labels.get("com.docker.compose.project") != project:
+                continue
+        elif labels.get("com.docker.compose.service") not in ("backend", "dashboard") and not (
+            "convex-backend" in image or "convex-dashboard" in image
+        ):
+            continue
+        names.append(name)
+    return sorted(names)
