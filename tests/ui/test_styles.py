@@ -26,6 +26,7 @@ SCREEN_OF = {
     "data.tcss": "DataScreen",
     "functions.tcss": "FunctionsScreen",
     "logs.tcss": "LogsScreen",
+    "logs_dialog.tcss": "LogsDialog",
 }
 
 

@@ -246,3 +246,72 @@ async def list_containers(client: httpx.AsyncClient, project: str | None) -> lis
             continue
         names.append(name)
     return sorted(names)
+
+
+class Followers:
+    """Container streams on a thread of their own (their own event loop), so parsing a fast
+    container never competes with the console's UI loop for a turn. Thread-safe start/stop."""
+
+    def __init__(
+        self, emit: Emit, *, base_url: str | None = None, tail: int | None = 200,
+        since: float | None = None,
+    ) -> None:  # fmt: skip
+        import threading
+
+        self._emit = emit
+        self._base_url = base_url
+        self.tail, self.since = tail, since
+        self._loop = asyncio.new_event_loop()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._thread = threading.Thread(target=self._run, name="container-logs", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _engine(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = engine_client(self._base_url)
+        return self._client
+
+    def following(self) -> set[str]:
+        return set(self._tasks)  # read from the UI thread: a snapshot is enough
+
+    def start(self, name: str) -> None:
+        def go() -> None:
+            if name not in self._tasks:
+                stream = ContainerStream(
+                    name, self._emit, client=self._engine(), tail=self.tail, since=self.since
+                )
+                self._tasks[name] = self._loop.create_task(stream.run())
+
+        self._loop.call_soon_threadsafe(go)
+
+    def stop(self, name: str) -> None:
+        def halt() -> None:
+            task = self._tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+
+        self._loop.call_soon_threadsafe(halt)
+
+    def list(self, project: str | None, timeout: float = 10.0) -> list[str]:
+        """The deployment's container names (blocking, bounded)."""
+        future = asyncio.run_coroutine_threadsafe(
+            list_containers(self._engine(), project), self._loop
+        )
+        return future.result(timeout)
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            for task in self._tasks.values():
+                task.cancel()
+            if self._client is not None:
+                await self._client.aclose()
+            self._loop.stop()
+
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
+            self._thread.join(5)

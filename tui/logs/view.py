@@ -25,13 +25,14 @@ class LogView:
         self.follow = True
         self.arrived = 0  # rows that joined the view while following was paused
         self.version = 0  # bumps on every change the screen must repaint
+        self.layout_version = 0  # bumps when rows were inserted or removed (not appended)
         self._match_count: tuple[int, int] | None = None  # (version, count)
 
     # ------------------------------------------------------------ rows in
 
     def add(self, batch: Iterable[Record]) -> int:
-        """Merge rows in; returns how many rows before the old end of the view were inserted
-        (a screen keeps its scroll position by that many when paused)."""
+        """Merge rows in; returns how many rows left the front of the view (a paused screen
+        moves its scroll position up by that many to keep showing the same rows)."""
         appended, inserted, evicted = self.buffer.add(batch)
         match = self.matcher
         visible = self.visible
@@ -58,7 +59,9 @@ class LogView:
             self.arrived += new
         if appended or inserted or evicted:
             self.version += 1
-        return shifted - gone
+        if shifted or gone:
+            self.layout_version += 1  # not a pure append: a wrap cache must be rebuilt
+        return gone
 
     @property
     def dropped(self) -> int:
@@ -84,6 +87,7 @@ class LogView:
             if r.shown:
                 self.visible.append(r)
         self.version += 1
+        self.layout_version += 1
 
     def clear(self) -> None:
         """Clear the view (the buffer too: a fresh start; the counters stay honest)."""
@@ -91,6 +95,7 @@ class LogView:
         self.visible = []
         self.arrived = 0
         self.version += 1
+        self.layout_version += 1
 
     # ------------------------------------------------------------ follow
 
