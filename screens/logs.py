@@ -150,10 +150,15 @@ class LogsScreen(PaneScreen):
 
     def _ensure_followers(self) -> Any:
         if self.followers is None:
-            from tui.logs.containers import Followers
-
-            self.followers = Followers(self.inbox.put)
+            self.followers = self.followers_factory(self.inbox.put)
         return self.followers
+
+    @staticmethod
+    def followers_factory(emit: Any) -> Any:
+        """Container streams (tests replace this with a scripted engine)."""
+        from tui.logs.containers import Followers
+
+        return Followers(emit)
 
     def follow_container(self, name: str) -> None:
         if self.host.context.docker is None or name in self.containers:

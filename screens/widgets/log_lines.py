@@ -115,8 +115,13 @@ class LogLines(ScrollView, can_focus=True):
         self._wrap_key = key
         return rows
 
+    @property
+    def tag_width(self) -> int:
+        # Narrow terminals keep more room for the message.
+        return TAG_WIDTH if self.size.width >= 100 else TAG_WIDTH - 6
+
     def _prefix_width(self) -> int:
-        return (13 if self.show_time else 0) + TAG_WIDTH + 1 + 6
+        return (13 if self.show_time else 0) + self.tag_width + 1 + 6
 
     def watch_show_time(self) -> None:
         self._after_layout_change()
@@ -225,9 +230,9 @@ class LogLines(ScrollView, can_focus=True):
         out = Text(no_wrap=True, end="")
         if self.show_time:
             out.append(stamp(r.time) + " ", self._style("time"))
-        tag = r.tag
-        tag = tag if len(tag) <= TAG_WIDTH else tag[: TAG_WIDTH - 1] + "…"
-        out.append(f"{tag:<{TAG_WIDTH}} ", self._style("event" if r.kind == EVENT else "tag"))
+        tag, width = r.tag, self.tag_width
+        tag = tag if len(tag) <= width else tag[: width - 1] + "…"
+        out.append(f"{tag:<{width}} ", self._style("event" if r.kind == EVENT else "tag"))
         level = {"SUCCESS": "ok", "FAILURE": "fail", "stdout": "", "stderr": "err"}.get(
             r.level, r.level
         )

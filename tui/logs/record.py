@@ -48,6 +48,8 @@ class Record:
 
     @property
     def tag(self) -> str:
+        if self.kind == MARKER:
+            return f"· {self.source}"
         if self.source == FUNCTIONS:
             return f"{self.udf or '?'} {self.function}"
         if self.source == EVENTS:
