@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,10 @@ from tui.logs.record import CONTAINER, Record, stamp
 
 
 @pytest.fixture(autouse=True)
-def filter_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def filter_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "log-filters.json"
     monkeypatch.setattr("tui.logs.store.default_path", lambda: path)
-    yield path
+    return path
 
 
 def app_for(sandbox: Any, **kw: Any) -> ConsoleApp:
@@ -213,7 +212,8 @@ async def test_export_filtered_view_to_jsonl_and_log(sandbox: Any, tmp_path: Pat
             assert isinstance(dialog, ExportScreen)
             dialog.query_one("#path", Input).value = str(tmp_path / name)
             await pilot.press("enter")
-            await until(pilot, lambda name=name: (tmp_path / name).exists(), what=name)
+            target = tmp_path / name
+            await until(pilot, target.exists, what=name)
         rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
         assert len(rows) == len(screen.view.visible) == 1  # processTask logs the title
         assert all(f"exp-{tag}" in r["message"] for r in rows)
