@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui import __version__
+from tui.logs.twin_flags import add_twin_flags
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
     logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
+    add_twin_flags(logs)  # the Logs pane's filter model: --filter, --level, --containers, …
     serve = add("serve", "serve the console to a browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -216,6 +216,18 @@ def logs_main(
 
 
 async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from tui.logs.twin_flags import wants_twin
+
+    if wants_twin(args):  # the Logs pane's rows and filter model (tui/logs/twin.py)
+        from tui.logs.twin import run_twin
+
+        async with _client(settings) as client:
+            try:
+                await run_twin(args, client, out, err)
+            except ConvexClientError as exc:
+                print(f"error: {exc.message}", file=err)
+                return EXIT_USAGE
+        return EXIT_OK
     history = getattr(args, "history", None)
     jsonl = bool(getattr(args, "jsonl", False))
     follow = bool(getattr(args, "follow", False))
