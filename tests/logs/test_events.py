@@ -25,7 +25,10 @@ async def test_env_changes_and_data_edits_are_audited_and_paginated(sandbox: Any
         )
         for i in range(60):
             append_audit(sandbox.deployment, "push_config_with_components", {"n": i})
-        args = {"paginationOpts": {"numItems": 50, "cursor": None}, "filters": {"minDate": start}}
+        args: dict[str, Any] = {
+            "paginationOpts": {"numItems": 50, "cursor": None},
+            "filters": {"minDate": start},
+        }
         page = (await client.query(EVENTS_PATH, args)).value
         assert len(page["page"]) == 50 and not page["isDone"]
         args["paginationOpts"]["cursor"] = page["continueCursor"]
