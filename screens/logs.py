@@ -67,6 +67,7 @@ class LogsScreen(PaneScreen):
         self.containers: set[str] = set()  # followed containers
         self.known_containers: list[str] = []
         self._tick: Timer | None = None
+        self._last_drain = 0.0
         self._deployment = ""
 
     # ------------------------------------------------------------ layout
@@ -137,7 +138,7 @@ class LogsScreen(PaneScreen):
 
         client = self.host.convex
         if client is not None:
-            await follow_functions(client, self.inbox.put)
+            await follow_functions(client, self._emit)
 
     @work(group="events", exclusive=True, exit_on_error=False, description="deployment events")
     async def _follow_events(self) -> None:
@@ -146,7 +147,7 @@ class LogsScreen(PaneScreen):
         client = self.host.convex
         if client is not None:
             # The last hour of events, then every new one (the dashboard starts at page load).
-            await follow_events(client, self.inbox.put, since_ms=(time.time() - 3600) * 1000)
+            await follow_events(client, self._emit, since_ms=(time.time() - 3600) * 1000)
 
     def _ensure_followers(self) -> Any:
         if self.followers is None:
@@ -155,10 +156,19 @@ class LogsScreen(PaneScreen):
 
     @staticmethod
     def followers_factory(emit: Any) -> Any:
-        """Container streams (tests replace this with a scripted engine)."""
+        """Container streams (tests replace this with a scripted engine). The window each
+        starts with: CONVEX_TUI_LOG_TAIL (lines, or "all"; default 200) and
+        CONVEX_TUI_LOG_SINCE (seconds back)."""
         from tui.logs.containers import Followers
 
-        return Followers(emit)
+        tail_env = os.environ.get("CONVEX_TUI_LOG_TAIL", "200").strip().lower()
+        tail = None if tail_env == "all" else int(tail_env) if tail_env.isdigit() else 200
+        since_env = os.environ.get("CONVEX_TUI_LOG_SINCE", "")
+        try:
+            since = time.time() - float(since_env) if since_env else None
+        except ValueError:
+            since = None
+        return Followers(emit, tail=tail, since=since)
 
     def follow_container(self, name: str) -> None:
         if self.host.context.docker is None or name in self.containers:
@@ -176,10 +186,17 @@ class LogsScreen(PaneScreen):
 
     # ------------------------------------------------------------ the tick
 
+    def _emit(self, rows: list[Record]) -> None:
+        """Rows from a source on the UI loop: a sparse arrival is shown at once, a burst waits
+        for the tick (at most one repaint per TICK_S either way)."""
+        if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
+            self.call_next(self._drain)
+
     def _drain(self) -> None:
         rows, lost = self.inbox.take()
         if not rows and not lost:
             return
+        self._last_drain = time.monotonic()
         removed = self.view.add(rows)
         self.view.count_lost(lost)
         self.lines.shift(removed)

@@ -9,6 +9,7 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -65,6 +66,15 @@ class LogLines(ScrollView, can_focus=True):
         self.view = view
         self._wrap_rows: list[tuple[int, int]] = []  # (row index, segment) when wrapping
         self._wrap_key: tuple[int, int, int, bool] = (-1, -1, -1, False)
+        # Rendered rows by (row, segment, is cursor): scrolling while following re-renders
+        # nothing but the new rows. Cleared when anything that changes a row's look changes.
+        self._strips: LRUCache[tuple[Record, int, bool], Strip] = LRUCache(4096)
+        self._styles: dict[str, Style] = {}
+        self._look: tuple[object, ...] = ()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._look = ()
 
     # ------------------------------------------------------------ size and position
 
@@ -208,16 +218,32 @@ class LogLines(ScrollView, can_focus=True):
             if line >= len(visible):
                 return Strip.blank(width, style)
             index, segment = line, 0
-        text = self._row_text(visible[index], segment)
-        if index == self.cursor:
-            text.stylize(self.get_component_rich_style("log-lines--cursor", partial=True))
-        strip = Strip(text.render(self.app.console), text.cell_len)
+        look = (id(self.view.matcher), self.show_time, self.wrap, self.tag_width,
+                self.scrollable_content_region.width if self.wrap else 0)  # fmt: skip
+        if look != self._look:
+            self._strips.clear()
+            self._styles.clear()
+            self._look = look
+        row = visible[index]
+        key = (row, segment, index == self.cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = self._row_text(row, segment)
+            if key[2]:
+                text.stylize(self._style("cursor"))
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            self._strips[key] = strip
         if self.wrap:
             return strip.crop_extend(0, width, style)
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"log-lines--{name}", partial=True)
+        found = self._styles.get(name)
+        if found is None:
+            found = self._styles[name] = self.get_component_rich_style(
+                f"log-lines--{name}", partial=True
+            )
+        return found
 
     def _row_text(self, r: Record, segment: int) -> Text:
         body = self._body(r)

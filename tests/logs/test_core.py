@@ -88,9 +88,10 @@ def test_progress_rows_have_no_outcome_and_failure_text_carries_the_error() -> N
 def test_ring_buffer_merges_late_rows_by_time_and_counts_what_it_drops() -> None:
     buf = RingBuffer(3)
     buf.add([row(1), row(3)])
-    _, inserted, evicted = buf.add([row(2), row(4)])
+    cut, evicted = buf.add([row(2), row(4)])
     assert [r.time for r in buf.rows] == [2, 3, 4]
-    assert [r.time for r in inserted] == [2] and [r.time for r in evicted] == [1]
+    assert cut == 2 and [r.time for r in evicted] == [1]
+    assert buf.add([]) == (None, [])
     assert buf.dropped == 1 and buf.total == 4
 
 
@@ -175,6 +176,18 @@ def test_view_keeps_filtered_rows_in_step_with_appends_inserts_and_drops() -> No
     assert [r.text for r in view.visible] == ["keep 3", "keep 4", "keep 5"]
     view.set_filter(LogFilter(query="!keep"))
     assert [r.text for r in view.visible] == ["x"]
+
+
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=12), max_size=12),
+    st.integers(1, 25),
+)
+def test_view_always_equals_the_filtered_buffer(batches: list[Any], capacity: int) -> None:
+    view = LogView(capacity=capacity, log_filter=LogFilter(query="yes"))
+    for batch in batches:
+        view.add([row(float(t), "yes" if keep else "no") for t, keep in batch])
+        assert view.visible == [r for r in view.buffer.rows if r.text == "yes"]
+        assert [r.time for r in view.buffer.rows] == sorted(r.time for r in view.buffer.rows)
 
 
 def test_pause_counts_arrivals_and_matches_step_with_a_count() -> None:

@@ -26,27 +26,31 @@ class RingBuffer:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def add(self, batch: Iterable[Record]) -> tuple[list[Record], list[Record], list[Record]]:
-        """Add rows merged by time. Returns (appended at the end in order, inserted earlier,
-        evicted from the front) so a view can follow without rescanning everything."""
+    def add(self, batch: Iterable[Record]) -> tuple[float | None, list[Record]]:
+        """Add rows merged by time. Returns (the time from which the buffer's order changed, or
+        None when every row went to the end; the rows evicted from the front) so a view can
+        follow without rescanning everything."""
+        new = sorted(batch, key=_time)
+        if not new:
+            return None, []
         rows = self.rows
-        appended: list[Record] = []
-        inserted: list[Record] = []
-        for r in sorted(batch, key=_time):
-            self.total += 1
-            if not rows or rows[-1].time <= r.time:
-                rows.append(r)
-                appended.append(r)
-            else:  # a late row (another source's clock, a slower stream): keep time order
-                rows.insert(bisect.bisect_right(rows, r.time, key=_time), r)
-                inserted.append(r)
+        self.total += len(new)
+        cut_time: float | None = None
+        if not rows or rows[-1].time <= new[0].time:
+            rows.extend(new)
+        else:
+            # Late rows (a stream that lags, another source's clock): merge the tail once.
+            # Timsort merges the two sorted runs in linear time.
+            cut_time = new[0].time
+            cut = bisect.bisect_left(rows, cut_time, key=_time)
+            rows[cut:] = sorted(rows[cut:] + new, key=_time)
         evicted: list[Record] = []
         excess = len(rows) - self.capacity
         if excess > 0:
             evicted = rows[:excess]
             del rows[:excess]
             self.dropped += excess
-        return appended, inserted, evicted
+        return cut_time, evicted
 
     def clear(self) -> None:
         self.rows.clear()

@@ -20,16 +20,19 @@ class Inbox:
         self._lost = 0
         self._lock = threading.Lock()
 
-    def put(self, rows: list[Record]) -> None:
+    def put(self, rows: list[Record]) -> bool:
+        """Queue rows; True when the inbox was empty (a sparse source: worth a prompt repaint)."""
         if not rows:
-            return
+            return False
         with self._lock:
+            was_empty = not self._batches
             self._batches.append(rows)
             self._count += len(rows)
             while self._count > self.limit and len(self._batches) > 1:
                 old = self._batches.popleft()
                 self._count -= len(old)
                 self._lost += len(old)
+        return was_empty
 
     def take(self) -> tuple[list[Record], int]:
         """Every waiting row, and how many were lost since the last take."""

@@ -33,34 +33,37 @@ class LogView:
     def add(self, batch: Iterable[Record]) -> int:
         """Merge rows in; returns how many rows left the front of the view (a paused screen
         moves its scroll position up by that many to keep showing the same rows)."""
-        appended, inserted, evicted = self.buffer.add(batch)
         match = self.matcher
+        rows = sorted(batch, key=_time)
+        for r in rows:
+            r.shown = match(r)
+        cut_time, evicted = self.buffer.add(rows)
         visible = self.visible
-        shifted = 0
-        for r in appended:
-            if match(r):
-                r.shown = True
-                visible.append(r)
-        new = sum(1 for r in appended if r.shown)
-        for r in inserted:
-            if match(r):
-                r.shown = True
-                visible.insert(bisect.bisect_right(visible, r.time, key=_time), r)
-                new += 1
-                shifted += 1
+        new = sum(1 for r in rows if r.shown)
+        if cut_time is None:
+            visible.extend(r for r in rows if r.shown)
         gone = 0
         for r in evicted:
             if r.shown:
                 r.shown = False
                 gone += 1
-        if gone:
+        if cut_time is not None:
+            buf = self.buffer.rows
+            if buf and buf[0].time > cut_time:  # the merge reached the evicted rows: rebuild
+                self.visible = visible = [r for r in buf if r.shown]
+            else:
+                if gone:
+                    del visible[:gone]
+                vcut = bisect.bisect_left(visible, cut_time, key=_time)
+                start = bisect.bisect_left(buf, cut_time, key=_time)
+                visible[vcut:] = [r for r in buf[start:] if r.shown]
+            self.layout_version += 1
+        elif gone:
             del visible[:gone]
+            self.layout_version += 1
         if not self.follow:
             self.arrived += new
-        if appended or inserted or evicted:
-            self.version += 1
-        if shifted or gone:
-            self.layout_version += 1  # not a pure append: a wrap cache must be rebuilt
+        self.version += 1
         return gone
 
     @property
