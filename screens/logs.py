@@ -40,7 +40,8 @@ from tui.logs.store import FilterStore
 from tui.logs.view import LogView
 from tui.safety.text import clean_line
 
-TICK_S = 0.2  # repaint at most five times a second, however fast rows arrive
+TICK_S = 0.2  # a flood of rows repaints five times a second
+PROMPT_S = 0.03  # a row after a quiet spell is shown within this (sparse sources stay live)
 CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
@@ -68,6 +69,7 @@ class LogsScreen(PaneScreen):
         self.known_containers: list[str] = []
         self._tick: Timer | None = None
         self._last_drain = 0.0
+        self._prompt_pending = False
         self._deployment = ""
 
     # ------------------------------------------------------------ layout
@@ -187,12 +189,19 @@ class LogsScreen(PaneScreen):
     # ------------------------------------------------------------ the tick
 
     def _emit(self, rows: list[Record]) -> None:
-        """Rows from a source on the UI loop: a sparse arrival is shown at once, a burst waits
-        for the tick (at most one repaint per TICK_S either way)."""
-        if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
+        """Rows from a source on the UI loop: after a quiet spell they are shown at once (or
+        within PROMPT_S of the last repaint); a flood waits for the tick."""
+        if not self.inbox.put(rows) or self._prompt_pending:
+            return
+        self._prompt_pending = True
+        wait = PROMPT_S - (time.monotonic() - self._last_drain)
+        if wait <= 0:
             self.call_next(self._drain)
+        else:
+            self.set_timer(wait, self._drain)
 
     def _drain(self) -> None:
+        self._prompt_pending = False
         rows, lost = self.inbox.take()
         if not rows and not lost:
             return
