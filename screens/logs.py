@@ -70,6 +70,8 @@ class LogsScreen(PaneScreen):
         self._tick: Timer | None = None
         self._last_drain = 0.0
         self._prompt_pending = False
+        self._pending_target: PaneTarget | None = None
+        self._ready = False
         self._deployment = ""
 
     # ------------------------------------------------------------ layout
@@ -87,6 +89,10 @@ class LogsScreen(PaneScreen):
         self.watch(self.app, "context", lambda _: self._retarget(), init=False)
         self.query_one(LogLines).focus()
         self._render_bar()
+        self._ready = True
+        if self._pending_target is not None:
+            target, self._pending_target = self._pending_target, None
+            self.open_target(target)
 
     def on_unmount(self) -> None:
         if self.followers is not None:
@@ -100,6 +106,9 @@ class LogsScreen(PaneScreen):
     # ------------------------------------------------------------ targets and sources
 
     def open_target(self, target: PaneTarget) -> None:
+        if not self._ready:  # the first switch to the pane: apply once it is mounted
+            self._pending_target = target
+            return
         if target.kind == "container":
             self.follow_container(target.value)
             self.set_filter(self.view.filter.with_(sources=frozenset({target.value})))

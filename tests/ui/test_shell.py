@@ -183,7 +183,7 @@ async def test_copy_and_logs_jump_carry_the_selected_container() -> None:
         assert app.current_mode == "logs"
         screen = app.screen
         assert isinstance(screen, LogsScreen)
-        assert screen.container_filter == "convex-backend-1"
+        await until(pilot, lambda: screen.container_filter == "convex-backend-1", what="filter")
         assert screen.containers == {"convex-backend-1"}  # its log is followed
 
 
