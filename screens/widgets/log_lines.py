@@ -193,7 +193,7 @@ class LogLines(ScrollView, can_focus=True):
         if not self.wrap:
             self.scroll_to(x=max(0, self.scroll_x + delta), animate=False)
 
-    def _on_mouse_scroll_up(self, event: object) -> None:
+    def on_mouse_scroll_up(self) -> None:  # the scrolling itself is ScrollView's
         if self.view.follow:
             self.post_message(self.Paused())
 

@@ -46,6 +46,15 @@ def call(sandbox: Any, kind: str, path: str, args: dict[str, Any]) -> dict[str, 
     return dict(resp.json())
 
 
+def set_env(sandbox: Any, name: str) -> None:
+    httpx.post(
+        f"{sandbox.url}/api/update_environment_variables",
+        json={"changes": [{"name": name, "value": "1"}]},
+        headers={"Authorization": f"Convex {sandbox.admin_key}"},
+        timeout=10,
+    ).raise_for_status()
+
+
 async def open_logs(pilot: Any) -> LogsScreen:
     app = pilot.app
     await until(pilot, lambda: app.header_state.http == "up", what="api probed")
@@ -281,3 +290,25 @@ async def test_hostile_text_is_inert_and_long_lines_are_cut(sandbox: Any) -> Non
         red = next(r for r in screen.view.visible if r.text.startswith("\x1b[31m"))
         assert red.display.startswith("\x1b[31mred\x1b[0m") and "\x1b]" not in red.display
         assert len(screen.view.visible[-1].display) == 20_000  # whole in the model/detail
+
+
+async def test_events_time_wrap_and_clear(sandbox: Any) -> None:
+    name = f"EV_{uuid.uuid4().hex[:6].upper()}"
+    app = app_for(sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_logs(pilot)
+        set_env(sandbox, name)
+        await until(pilot, lambda: any(name in t for t in texts(screen)), what="env event")
+        event = next(r for r in screen.view.visible if name in r.text)
+        assert event.source == "events" and event.text.startswith("create_environment_variable")
+        screen.inbox.put([Record(9e9, "box", CONTAINER, "w" * 300, "stdout")])
+        await until(pilot, lambda: "www" in screen_text(screen), what="long row")
+        await pilot.press("t")
+        assert not screen.lines.show_time and stamp(9e9) not in screen_text(screen)
+        before = screen.lines.virtual_size.height
+        await pilot.press("w")
+        await pilot.pause()
+        assert screen.lines.wrap and screen.lines.virtual_size.height >= before + 3
+        assert screen_text(screen).count("w" * 50) >= 4  # the long row on several lines
+        await pilot.press("ctrl+l")
+        assert not screen.view.visible and screen.view.dropped == 0
