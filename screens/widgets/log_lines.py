@@ -157,12 +157,15 @@ class LogLines(ScrollView, can_focus=True):
         return bisect.bisect_left(self._wrap_lines(), (index, 0))
 
     def scroll_to_cursor(self) -> None:
-        y = self._first_line_of(self.cursor)
+        """Bring the cursor row into view (all its wrapped lines when it fits)."""
+        first = self._first_line_of(self.cursor)
+        last = self._first_line_of(self.cursor + 1) - 1 if self.wrap else first
         height = self.scrollable_content_region.height
-        if y < self.scroll_y:
-            self.scroll_to(y=y, animate=False, immediate=True)
-        elif y >= self.scroll_y + height:
-            self.scroll_to(y=y - height + 1, animate=False, immediate=True)
+        if first < self.scroll_y:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif last >= self.scroll_y + height:
+            self.scroll_to(y=max(first, last - height + 1) if last - first < height else first,
+                           animate=False, immediate=True)  # fmt: skip
 
     def watch_cursor(self) -> None:
         self.scroll_to_cursor()
