@@ -122,3 +122,15 @@ async def test_follow_restart_and_recreate_with_markers_and_no_duplicates(
     assert after == list(range(1, len(after) + 1)), after
     assert len(outs) == len(before) + len(after)
     assert [r.text for r in rows].count("recreated-1") == 1
+
+
+def test_invalid_utf8_and_escapes_from_a_container_become_inert() -> None:
+    rows: list[Record] = []
+    stream = ContainerStream("box", rows.extend, client=None)  # type: ignore[arg-type]
+    parser = FrameParser(tty=False)
+    payload = b"2026-01-01T00:00:00.5Z \xff\xfe\x1b[31mred\x1b[0m \x1b]52;c;eA==\x07 \x1b[5A\n"
+    got = stream._rows(parser.feed(frame(2, payload)))
+    assert len(got) == 1 and got[0].level == "stderr" and got[0].time == 1767225600.5
+    assert got[0].display.startswith("\ufffd\ufffd\x1b[31mred\x1b[0m")
+    assert "\x1b]" not in got[0].display and "\x1b[5A" not in got[0].display
+    assert got[0].plain.startswith("\ufffd\ufffdred ")
