@@ -41,7 +41,7 @@ from tui.logs.view import LogView
 from tui.safety.text import clean_line
 
 TICK_S = 0.2  # a flood of rows repaints five times a second
-PROMPT_S = 0.03  # a row after a quiet spell is shown within this (sparse sources stay live)
+PROMPT_S = 0.01  # a row after a quiet spell is shown within this (sparse sources stay live)
 CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
