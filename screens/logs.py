@@ -436,7 +436,8 @@ class LogsScreen(PaneScreen):
         if event.state != WorkerState.ERROR:
             return
         worker = event.worker
-        self.inbox.put([marker(FUNCTIONS, f"{worker.description} stopped: {worker.error}")])
+        text = f"{worker.description} stopped: {worker.error}"
+        self.inbox.put([marker(FUNCTIONS, text, trouble=True)])
         self.notify(
             f"{worker.description}: {worker.error}", title="Error", severity="error", markup=False
         )

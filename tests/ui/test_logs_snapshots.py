@@ -72,7 +72,12 @@ def rows() -> list[Record]:
         )
     )
     out.append(
-        marker("functions", "function log stream lost: connection refused — reconnecting", T0 + 6)
+        marker(
+            "functions",
+            "function log stream lost: connection refused — reconnecting",
+            T0 + 6,
+            trouble=True,
+        )
     )
     return out  # fmt: skip
 

@@ -222,7 +222,7 @@ class ContainerStream:
 
     def _mark(self, trouble: str | None, kind: str, text: str) -> str:
         if trouble != kind:
-            self._emit([marker(self.state.name, text)])
+            self._emit([marker(self.state.name, text, trouble=True)])
             self.state.reconnects += 1
         return kind
 

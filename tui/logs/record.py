@@ -93,6 +93,8 @@ def stamp(when: float, *, millis: bool = True) -> str:
     return f"{base}.{int((when % 1) * 1000):03d}" if millis else base
 
 
-def marker(source: str, text: str, when: float | None = None) -> Record:
-    """A line the console itself adds: a restart, a reconnect, an engine that stopped."""
-    return Record(when if when is not None else time.time(), source, MARKER, text, level="INFO")
+def marker(source: str, text: str, when: float | None = None, *, trouble: bool = False) -> Record:
+    """A line the console itself adds: a restart, a reconnect, an engine that stopped
+    (``trouble``: shown as a warning until the matching "resumed" marker)."""
+    when = when if when is not None else time.time()
+    return Record(when, source, MARKER, text, level="WARN" if trouble else "INFO")

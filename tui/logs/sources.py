@@ -31,7 +31,9 @@ async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool = 
     def on_error(exc: Exception | None) -> None:
         if exc is not None and not down:
             down.append(str(exc))
-            emit([marker(FUNCTIONS, f"function log stream lost: {exc} — reconnecting")])
+            emit(
+                [marker(FUNCTIONS, f"function log stream lost: {exc} — reconnecting", trouble=True)]
+            )
         elif exc is None and down:
             down.clear()
             emit([marker(FUNCTIONS, "function log stream resumed")])
@@ -69,12 +71,14 @@ async def follow_events(
         try:
             docs = await _events_since(client, min_date)
         except PermissionDenied:
-            emit([marker(EVENTS, "deployment events: this key may not read the audit log")])
+            text = "deployment events: this key may not read the audit log"
+            emit([marker(EVENTS, text, trouble=True)])
             return
         except (ConvexTransportError, FunctionError) as exc:
             if not failing:
                 failing = True
-                emit([marker(EVENTS, f"deployment events unavailable: {clean(str(exc))}")])
+                text = f"deployment events unavailable: {clean(str(exc))}"
+                emit([marker(EVENTS, text, trouble=True)])
             await asyncio.sleep(poll * 4)
             continue
         if failing:
