@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 import uuid
 from typing import Any
 
@@ -86,3 +87,21 @@ async def test_follow_with_containers_merges_container_lines(sdk: Any, sandbox: 
     text = out.getvalue()
     assert f"[{name}] [stdout] hello-from-box" in text
     assert "twin-live" in text
+
+
+@pytest.mark.docker
+def test_containers_without_follow_print_their_tail_merged(sdk: Any, sandbox_session: Any) -> None:
+    name = f"i10-tail-{uuid.uuid4().hex[:6]}"
+    sdk.containers.run(TEST_IMAGE, ["sh", "-c", "for i in 1 2 3 4; do echo t$i; done; sleep 60"],
+                       name=name, detach=True, network_mode="none")  # fmt: skip
+    try:
+        for _ in range(100):
+            if b"t4" in sdk.api.logs(name):
+                break
+            time.sleep(0.05)
+        code, out, _ = logs(sandbox_session, "--containers", f"{name},i10-missing", "--tail", "2")
+    finally:
+        sdk.api.remove_container(name, force=True)
+    assert code == 0
+    assert [ln.split("] ", 2)[-1] for ln in out.splitlines() if f"[{name}]" in ln] == ["t3", "t4"]
+    assert "i10-missing: no such container" in out

@@ -234,9 +234,19 @@ class ContainerStream:
         data = resp.json()
         return data if isinstance(data, dict) else None
 
-    async def _follow(self, tty: bool, first: bool) -> None:
+    async def once(self) -> None:
+        """The current window (tail/since) without following: what `logs` prints and exits."""
+        info = await self._inspect()
+        if info is None:
+            self._emit([marker(self.state.name, f"{self.state.name}: no such container",
+                               trouble=True)])  # fmt: skip
+            return
+        await self._follow(bool(info.get("Config", {}).get("Tty")), True, follow=False)
+
+    async def _follow(self, tty: bool, first: bool, *, follow: bool = True) -> None:
         st = self.state
-        params: dict[str, str] = {"follow": "1", "stdout": "1", "stderr": "1", "timestamps": "1"}
+        params: dict[str, str] = {"follow": "1" if follow else "0", "stdout": "1", "stderr": "1",
+                                  "timestamps": "1"}  # fmt: skip
         if st.last_time:
             # A hair early (float rounding): the engine repeats what we have; _rows drops it.
             params["since"] = f"{st.last_time - 1e-6:.9f}"

@@ -8,6 +8,8 @@ import asyncio
 import json
 from typing import Any, TextIO
 
+import httpx
+
 from tui.logs.export import log_line
 from tui.logs.filter import LEVELS, LogFilter
 from tui.logs.functions import records_from_entry
@@ -31,6 +33,25 @@ def twin_filter(args: Any) -> LogFilter:
         functions=_names(getattr(args, "function", None)),
         request_id=getattr(args, "request", None) or "",
     )
+
+
+async def _container_windows(names: frozenset[str], tail: int, err: TextIO) -> list[Record]:
+    """The last ``tail`` lines of each container, without following (bounded)."""
+    from tui.logs.containers import ContainerStream, engine_client, list_containers
+
+    rows: list[Record] = []
+    async with engine_client() as engine:
+        try:
+            chosen = sorted(names)
+            if names == {"all"}:
+                chosen = await asyncio.wait_for(list_containers(engine, None), 10)
+            for name in chosen:
+                await asyncio.wait_for(
+                    ContainerStream(name, rows.extend, client=engine, tail=tail).once(), 30
+                )
+        except (OSError, TimeoutError, httpx.HTTPError) as exc:
+            print(f"error: container logs: {exc}", file=err)
+    return rows
 
 
 class Printer:
@@ -63,9 +84,13 @@ async def run_twin(args: Any, client: Any, out: TextIO, err: TextIO) -> None:
     containers = _names(getattr(args, "containers", None))
     stream = client.stream_logs(history=int(history) if history is not None else True)
     first = await stream.snapshot()
-    printer([r for e in first for r in records_from_entry(e)])
+    rows = [r for e in first for r in records_from_entry(e)]
     if not follow:
+        if containers:
+            rows += await _container_windows(containers, int(getattr(args, "tail", 100)), err)
+        printer(rows)  # one merge by time of everything
         return
+    printer(rows)
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[list[Record]] = asyncio.Queue()
 
