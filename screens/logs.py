@@ -1,12 +1,443 @@
-"""The Logs pane (key `2`); a placeholder until it is built."""
+"""The Logs pane (key `2`, and `l` on a container in the Status pane): function executions,
+deployment events and container logs merged by time in one bounded, filterable view.
+
+Sources hand rows to an `Inbox` (container streams from their own thread); a timer takes them
+a few times a second, merges them into the `LogView` and repaints once. Only the visible lines
+are rendered (`LogLines`)."""
 
 from __future__ import annotations
 
-from screens.coming_next import ComingNextScreen
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
+
+from screens.bindings import to_bindings
+from screens.logs_dialogs import (
+    ContainersScreen,
+    DetailScreen,
+    ExportScreen,
+    FacetChoices,
+    FacetsScreen,
+)
+from screens.pane import PaneScreen, PaneTarget
+from screens.widgets.log_lines import LogLines
+from tui.logs.buffer import DEFAULT_CAPACITY
+from tui.logs.detail import detail_for
+from tui.logs.filter import LogFilter
+from tui.logs.inbox import Inbox
+from tui.logs.keys import LOGS_KEYS
+from tui.logs.record import EVENTS, FUNCTIONS, Record, marker
+from tui.logs.store import FilterStore
+from tui.logs.view import LogView
+from tui.safety.text import clean_line
+
+TICK_S = 0.2  # a flood of rows repaints five times a second
+PROMPT_S = 0.01  # a row after a quiet spell is shown within this (sparse sources stay live)
+CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
-class LogsScreen(ComingNextScreen):
-    CSS_PATH = ["../styles/coming_next.tcss", "../styles/logs.tcss"]
+def _capacity() -> int:
+    try:
+        return max(1000, int(os.environ.get(CAPACITY_ENV, DEFAULT_CAPACITY)))
+    except ValueError:
+        return DEFAULT_CAPACITY
 
-    def __init__(self) -> None:
-        super().__init__("logs")
+
+class LogsScreen(PaneScreen):
+    CSS_PATH = "../styles/logs.tcss"
+    BINDINGS = [
+        *to_bindings(LOGS_KEYS),
+        Binding("escape", "clear_query", "Clear filter", show=False, id="logs.clear_query"),
+    ]
+
+    def __init__(self, *, capacity: int | None = None, store: FilterStore | None = None) -> None:
+        super().__init__(name="logs", id="pane-logs")
+        self.store = store or FilterStore()
+        self.view = LogView(capacity or _capacity())
+        self.inbox = Inbox()
+        self.followers: Any = None  # tui.logs.containers.Followers, created on first use
+        self.containers: set[str] = set()  # followed containers
+        self.known_containers: list[str] = []
+        self._tick: Timer | None = None
+        self._last_drain = 0.0
+        self._prompt_pending = False
+        self._pending_target: PaneTarget | None = None
+        self._ready = False
+        self._deployment = ""
+
+    # ------------------------------------------------------------ layout
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="logs-bar")
+        yield Input(placeholder="filter: text or regex, ! inverts (esc clears)", id="filter",
+                    classes="-hidden")  # fmt: skip
+        yield LogLines(self.view, id="log-lines")
+
+    def on_mount(self) -> None:
+        self._retarget_filter()
+        self._tick = self.set_interval(TICK_S, self._drain)
+        self.watch(self.app, "convex_generation", self._convex_ready, init=True)
+        self.watch(self.app, "context", lambda _: self._retarget(), init=False)
+        self.query_one(LogLines).focus()
+        self._render_bar()
+        self._ready = True
+        if self._pending_target is not None:
+            target, self._pending_target = self._pending_target, None
+            self.open_target(target)
+
+    def on_unmount(self) -> None:
+        if self.followers is not None:
+            self.followers.close()
+            self.followers = None
+
+    @property
+    def lines(self) -> LogLines:
+        return self.query_one(LogLines)
+
+    # ------------------------------------------------------------ targets and sources
+
+    def open_target(self, target: PaneTarget) -> None:
+        if not self._ready:  # the first switch to the pane: apply once it is mounted
+            self._pending_target = target
+            return
+        if target.kind == "container":
+            self.follow_container(target.value)
+            self.set_filter(self.view.filter.with_(sources=frozenset({target.value})))
+        elif target.kind == "request":
+            self.set_filter(self.view.filter.with_(request_id=target.value))
+
+    @property
+    def container_filter(self) -> str | None:
+        """The container the view is narrowed to (the Status pane's `l`)."""
+        sources = self.view.filter.sources
+        return next(iter(sources)) if len(sources) == 1 else None
+
+    def _retarget_filter(self) -> None:
+        self._deployment = self.host.context.settings.url
+        self.view.set_filter(self.store.load(self._deployment))
+
+    def _retarget(self) -> None:
+        """Another profile: new filters, new streams, a marker in the view."""
+        self.workers.cancel_group(self, "functions")
+        self.workers.cancel_group(self, "events")
+        for name in list(self.containers):
+            self.unfollow_container(name)
+        self._retarget_filter()
+        settings = self.host.context.settings
+        self.inbox.put([marker(FUNCTIONS, f"switched to profile {settings.profile}")])
+        self.lines.refresh_view()
+        self._render_bar()
+
+    def _convex_ready(self, _generation: int) -> None:
+        if self.host.convex is None:
+            return
+        self._follow_functions()
+        self._follow_events()
+
+    @work(group="functions", exclusive=True, exit_on_error=False, description="function logs")
+    async def _follow_functions(self) -> None:
+        from tui.logs.sources import follow_functions
+
+        client = self.host.convex
+        if client is not None:
+            await follow_functions(client, self._emit)
+
+    @work(group="events", exclusive=True, exit_on_error=False, description="deployment events")
+    async def _follow_events(self) -> None:
+        from tui.logs.sources import follow_events
+
+        client = self.host.convex
+        if client is not None:
+            # The last hour of events, then every new one (the dashboard starts at page load).
+            await follow_events(client, self._emit, since_ms=(time.time() - 3600) * 1000)
+
+    def _ensure_followers(self) -> Any:
+        if self.followers is None:
+            self.followers = self.followers_factory(self.inbox.put)
+        return self.followers
+
+    @staticmethod
+    def followers_factory(emit: Any) -> Any:
+        """Container streams (tests replace this with a scripted engine). The window each
+        starts with: CONVEX_TUI_LOG_TAIL (lines, or "all"; default 200) and
+        CONVEX_TUI_LOG_SINCE (seconds back)."""
+        from tui.logs.containers import Followers
+
+        tail_env = os.environ.get("CONVEX_TUI_LOG_TAIL", "200").strip().lower()
+        tail = None if tail_env == "all" else int(tail_env) if tail_env.isdigit() else 200
+        since_env = os.environ.get("CONVEX_TUI_LOG_SINCE", "")
+        try:
+            since = time.time() - float(since_env) if since_env else None
+        except ValueError:
+            since = None
+        return Followers(emit, tail=tail, since=since)
+
+    def follow_container(self, name: str) -> None:
+        if self.host.context.docker is None or name in self.containers:
+            return
+        self.containers.add(name)
+        self._ensure_followers().start(name)
+        self._render_bar()
+
+    def unfollow_container(self, name: str) -> None:
+        if name in self.containers and self.followers is not None:
+            self.followers.stop(name)
+            self.inbox.put([marker(name, f"{name}: no longer followed")])
+        self.containers.discard(name)
+        self._render_bar()
+
+    # ------------------------------------------------------------ the tick
+
+    def _emit(self, rows: list[Record]) -> None:
+        """Rows from a source on the UI loop: after a quiet spell they are shown at once (or
+        within PROMPT_S of the last repaint); a flood waits for the tick."""
+        if not self.inbox.put(rows) or self._prompt_pending:
+            return
+        self._prompt_pending = True
+        wait = PROMPT_S - (time.monotonic() - self._last_drain)
+        if wait <= 0:
+            self.call_next(self._drain)
+        else:
+            self.set_timer(wait, self._drain)
+
+    def _drain(self) -> None:
+        self._prompt_pending = False
+        rows, lost = self.inbox.take()
+        if not rows and not lost:
+            return
+        self._last_drain = time.monotonic()
+        removed = self.view.add(rows)
+        self.view.count_lost(lost)
+        self.lines.shift(removed)
+        self.lines.refresh_view()
+        self._render_bar()
+
+    def _render_bar(self) -> None:
+        v = self.view
+        parts: list[tuple[str, str]] = []
+        if v.follow:
+            parts.append(("following", "bold"))
+        else:
+            parts.append((f"PAUSED · {v.arrived:,} new (G follows)", "bold reverse"))
+        parts.append((f"{len(v.visible):,}/{len(v.buffer):,} rows", ""))
+        if v.dropped:
+            parts.append((f"{v.dropped:,} dropped (buffer {v.buffer.capacity:,})", "bold"))
+        if v.lost:
+            parts.append((f"{v.lost:,} lost (fell behind)", "bold"))
+        if v.matcher.pattern is not None:
+            count = v.match_count()
+            at = v.match_ordinal(self.lines.cursor) if v.visible else 0
+            parts.append((f"{at:,}/{count:,} matches", ""))
+        desc = v.filter.describe()
+        if desc:
+            mode = "" if v.filter.narrow else " (highlight)"
+            parts.append((f"filter {clean_line(desc, 60)}{mode}", ""))
+        followed = sorted(self.containers)
+        parts.append((
+            "containers " + (", ".join(followed) if followed else "off (o)"), ""
+        ))  # fmt: skip
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (s, style) in enumerate(parts):
+            if i:
+                text.append(" · ")
+            text.append(s, style)
+        self.query_one("#logs-bar", Static).update(text)
+
+    # ------------------------------------------------------------ filter
+
+    def set_filter(self, log_filter: LogFilter) -> None:
+        self.view.set_filter(log_filter)
+        self.lines.cursor = max(0, len(self.view.visible) - 1) if self.view.follow else 0
+        self.lines.refresh_view()
+        self._render_bar()
+        self._save_filter(log_filter)
+
+    @work(thread=True, group="store", exit_on_error=False, description="remember filter")
+    def _save_filter(self, log_filter: LogFilter) -> None:
+        self.store.save(self._deployment, log_filter)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-hidden")
+        box.value = self.view.filter.query
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if event.value != self.view.filter.query:
+            self.set_filter(self.view.filter.with_(query=event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _query_submitted(self) -> None:
+        if not self.query_one("#filter", Input).value:
+            self.query_one("#filter", Input).add_class("-hidden")
+        self.lines.focus()
+
+    def action_clear_query(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-hidden")
+        if self.view.filter.query:
+            box.value = ""
+            self.set_filter(self.view.filter.with_(query=""))
+        self.lines.focus()
+
+    def action_toggle_narrow(self) -> None:
+        self.set_filter(self.view.filter.with_(narrow=not self.view.filter.narrow))
+
+    def action_match(self, step: int) -> None:
+        index = self.view.next_match(self.lines.cursor, forward=step > 0)
+        if index is None:
+            self.notify("No matches.", severity="warning", markup=False)
+            return
+        self._pause()
+        self.lines.cursor = index
+        self._render_bar()
+
+    def action_same_request(self) -> None:
+        row = self.lines.current()
+        f = self.view.filter
+        if f.request_id:
+            self.set_filter(f.with_(request_id=""))
+        elif row is not None and row.request_id:
+            self.set_filter(f.with_(request_id=row.request_id))
+
+    def action_facets(self) -> None:
+        functions = sorted({r.function for r in self.view.buffer.rows if r.function})
+        sources = [FUNCTIONS, EVENTS, *sorted(set(self.known_containers) | self.containers)]
+
+        def done(result: object) -> None:
+            if isinstance(result, LogFilter):
+                self.set_filter(result)
+
+        self.app.push_screen(
+            FacetsScreen(self.view.filter, FacetChoices(tuple(functions), tuple(sources))), done
+        )
+
+    # ------------------------------------------------------------ follow / pause
+
+    @on(LogLines.Paused)
+    def _paused(self) -> None:
+        self._pause()
+
+    def _pause(self) -> None:
+        self.view.pause()
+        self._render_bar()
+
+    def action_follow(self) -> None:
+        self.view.resume()
+        self.lines.refresh_view()
+        self._render_bar()
+
+    def action_toggle_follow(self) -> None:
+        if self.view.follow:
+            self._pause()
+        else:
+            self.action_follow()
+
+    def action_toggle_time(self) -> None:
+        self.lines.show_time = not self.lines.show_time
+
+    def action_toggle_wrap(self) -> None:
+        self.lines.wrap = not self.lines.wrap
+
+    def action_clear(self) -> None:
+        self.view.clear()
+        self.lines.cursor = 0
+        self.lines.refresh_view()
+        self._render_bar()
+
+    # ------------------------------------------------------------ detail
+
+    def action_detail(self) -> None:
+        row = self.lines.current()
+        if row is None:
+            return
+        detail = detail_for(row, self.view.buffer.rows)
+        if detail is None:
+            self.notify(clean_line(row.display, 300), title=row.tag, markup=False, timeout=8)
+            return
+
+        def done(result: object) -> None:
+            if isinstance(result, tuple) and result[0] == "document":
+                self.host.open_in("data", PaneTarget("document", str(result[1])))
+
+        self.app.push_screen(DetailScreen(detail), done)
+
+    # ------------------------------------------------------------ export
+
+    def action_export(self) -> None:
+        stamp_ = time.strftime("%Y%m%d-%H%M%S")
+        default = Path.home() / f"convex-logs-{stamp_}.log"
+
+        def done(result: object) -> None:
+            if isinstance(result, tuple):
+                path, everything = result
+                rows = list(self.view.buffer.rows if everything else self.view.visible)
+                self._export(rows, path)
+
+        self.app.push_screen(ExportScreen(default), done)
+
+    @work(thread=True, group="export", exit_on_error=False, description="export logs")
+    def _export(self, rows: list[Record], path: Path) -> None:
+        from tui.logs.export import export
+
+        n = export(rows, path)
+        self.app.call_from_thread(
+            self.notify, f"Exported {n:,} rows to {path}", title="Export", markup=False
+        )
+
+    # ------------------------------------------------------------ containers
+
+    def action_containers(self) -> None:
+        if self.host.context.docker is None:
+            why = self.host.context.docker_error or "Docker is not available."
+            self.notify(why, severity="warning", markup=False)
+            return
+        self._list_containers()
+
+    @work(thread=True, group="containers", exclusive=True, exit_on_error=False,
+          description="list containers")  # fmt: skip
+    def _list_containers(self) -> None:
+        project = self.host.context.settings.compose_project
+        note = ""
+        try:
+            names = self._ensure_followers().list(project)
+        except Exception as exc:  # noqa: BLE001 - the engine's error is shown to the user
+            names, note = [], f"Could not list containers: {exc}"
+        if not names and not note:
+            note = "No containers of this deployment (docker compose up -d starts them)."
+        self.app.call_from_thread(self._choose_containers, names, note)
+
+    def _choose_containers(self, names: list[str], note: str) -> None:
+        self.known_containers = names
+        all_names = sorted(set(names) | self.containers)
+
+        def done(result: object) -> None:
+            if isinstance(result, set):
+                for name in self.containers - result:
+                    self.unfollow_container(name)
+                for name in sorted(result - self.containers):
+                    self.follow_container(name)
+
+        self.app.push_screen(ContainersScreen(all_names, set(self.containers), note), done)
+
+    # ------------------------------------------------------------ worker errors
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        text = f"{worker.description} stopped: {worker.error}"
+        self.inbox.put([marker(FUNCTIONS, text, trouble=True)])
+        self.notify(
+            f"{worker.description}: {worker.error}", title="Error", severity="error", markup=False
+        )

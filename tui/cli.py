@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui import __version__
+from tui.logs.twin_flags import add_twin_flags
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
     logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
+    add_twin_flags(logs)  # the Logs pane's filter model: --filter, --level, --containers, …
     serve = add("serve", "serve the console to a browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -211,6 +213,12 @@ def _dispatch(command: str, args: argparse.Namespace, console: ConsoleEntry | No
 
         return run_main(args, settings_from_args(args))
     if command == "logs":
+        from tui.logs.twin_flags import wants_twin
+
+        if wants_twin(args):  # the Logs pane's rows and filter model (tui/logs/twin.py)
+            from tui.logs.twin import twin_main
+
+            return twin_main(args, settings_from_args(args))
         from tui.convex.commands import logs_main
 
         return logs_main(args, settings_from_args(args))

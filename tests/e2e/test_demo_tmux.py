@@ -49,7 +49,7 @@ def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
     assert re.search(r"valid …[0-9a-f]{4}\s+1\.27\.0-sandbox · convex-self-hosted", screen)
     assert not re.search(r"\|01[0-9a-f]{20}", screen), "the admin key itself never shows"
     tmux.keys("2")
-    tmux.wait_for(lambda s: "Logs — coming next" in s, what="logs pane")
+    tmux.wait_for(lambda s: "following ·" in s and "rows" in s, what="logs pane")
     tmux.keys("1")
     tmux.wait_for(lambda s: "Services" in s and "Containers" in s, what="status pane again")
     tmux.keys("?")

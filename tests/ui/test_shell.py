@@ -8,9 +8,9 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from screens.app import ConsoleApp, make_app
-from screens.coming_next import ComingNextScreen
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
+from screens.logs import LogsScreen
 from screens.profile_picker import ProfilePickerScreen
 from screens.status import StatusScreen
 from screens.widgets.header import ConsoleHeader
@@ -218,8 +218,9 @@ async def test_copy_and_logs_jump_carry_the_selected_container() -> None:
         await pilot.press("l")
         assert app.current_mode == "logs"
         screen = app.screen
-        assert isinstance(screen, ComingNextScreen)
-        assert screen.container_filter == "convex-backend-1"
+        assert isinstance(screen, LogsScreen)
+        await until(pilot, lambda: screen.container_filter == "convex-backend-1", what="filter")
+        assert screen.containers == {"convex-backend-1"}  # its log is followed
 
 
 async def test_docker_down_shows_fix_keeps_probing_and_recovers() -> None:

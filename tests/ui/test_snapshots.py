@@ -64,10 +64,6 @@ def test_help_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(build(), terminal_size=size, run_before=settled("question_mark"))
 
 
-def test_logs_placeholder_with_container_filter(snap_compare: Any) -> None:
-    assert snap_compare(build(), terminal_size=(80, 24), run_before=settled("l"))
-
-
 def test_confirm_restart(snap_compare: Any) -> None:
     assert snap_compare(build(), terminal_size=(80, 24), run_before=settled("r"))
 

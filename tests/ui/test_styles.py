@@ -30,6 +30,7 @@ SCREEN_OF = {
     "act_as.tcss": "ActAsScreen",
     "function_history.tcss": "FunctionHistoryScreen",
     "logs.tcss": "LogsScreen",
+    "logs_dialog.tcss": "LogsDialog",
 }
 
 

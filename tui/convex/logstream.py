@@ -25,6 +25,9 @@ from tui.convex.models import LogEntry
 
 LONG_POLL_S = 60.0  # the server holds an empty poll this long
 FIRST_WAIT_S = 1.0  # a backlog answers at once; a held first poll means an empty log
+# The backend sends structured log lines (own timestamp and level) only to npm-cli and dashboard
+# clients (reference §7.1); the dashboard's Logs page identifies with this value (§15).
+DASHBOARD_CLIENT = {"Convex-Client": "dashboard-0.0.0"}
 _SEEN_MAX = 4096  # about four rings' worth of entry keys
 FATAL = (BadAdminKey, PermissionDenied, BadRequest)
 
@@ -68,15 +71,21 @@ class LogStream:
     async def snapshot(self, wait: float = 3.0) -> list[LogEntry]:
         """One request without retries; an empty ring (the server holds the poll) gives []."""
         try:
-            data = await self._http.get_json(
-                "/api/stream_function_logs",
-                params={"cursor": _fmt_cursor(self.cursor)},
-                timeout=wait,
-            )
+            data = await self._get(wait)
         except Timeout:
             return []
         entries, new_cursor = _parse(data)
         return self._accept(entries, new_cursor)
+
+    async def _get(self, timeout: float) -> object:
+        resp = await self._http.request(
+            "GET",
+            "/api/stream_function_logs",
+            params={"cursor": _fmt_cursor(self.cursor)},
+            headers=DASHBOARD_CLIENT,
+            timeout=timeout,
+        )
+        return self._http.parse_json(resp)
 
     async def _poll_once(self) -> list[LogEntry]:
         if self._first and self._history is False:
@@ -85,11 +94,7 @@ class LogStream:
             # are new (issue 9, defect 7). So the first question waits briefly; no answer means
             # an empty log, and every later entry is shown.
             try:
-                data = await self._http.get_json(
-                    "/api/stream_function_logs",
-                    params={"cursor": _fmt_cursor(self.cursor)},
-                    timeout=FIRST_WAIT_S,
-                )
+                data = await self._get(FIRST_WAIT_S)
                 entries, new_cursor = _parse(data)
             except Timeout:
                 self._first = False
@@ -102,11 +107,7 @@ class LogStream:
                 return self._accept(entries, new_cursor)
         while True:
             try:
-                data = await self._http.get_json(
-                    "/api/stream_function_logs",
-                    params={"cursor": _fmt_cursor(self.cursor)},
-                    timeout=self._poll_timeout,
-                )
+                data = await self._get(self._poll_timeout)
                 entries, new_cursor = _parse(data)
             except FATAL:
                 raise

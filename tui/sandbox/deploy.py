@@ -23,6 +23,7 @@ from tui.convex import values
 from tui.convex.ids import new_id
 from tui.convex.validators import ArgValidationError, V
 from tui.sandbox import push as store
+from tui.sandbox.audit import append_audit, share_audit_log
 from tui.sandbox.crons import CronRunner
 from tui.sandbox.db import Writer
 from tui.sandbox.engine import VERSION, Deployment
@@ -65,7 +66,9 @@ def _audit_insert(w: Writer, action: str, metadata: dict[str, Any]) -> None:
 
 
 async def record_audit(dep: Deployment, action: str, metadata: dict[str, Any]) -> None:
-    """One ``_deployment_audit_log`` entry (to point at tui/sandbox/audit.py once it lands)."""
+    """One ``_deployment_audit_log`` entry: durable in the table, and in the log that
+    ``paginatedDeploymentEvents`` serves (the Logs pane's deployment events)."""
+    append_audit(dep, action, metadata)
     try:
         await dep.transact(lambda w: _audit_insert(w, action, metadata))
     except Exception:  # an audit entry must never fail the push itself
@@ -128,6 +131,8 @@ class Pushes:
         new = self.build(False)
         reg = self.dep.registry
         new.info = reg.info
+        # The new functions (paginatedDeploymentEvents among them) read the same audit log.
+        share_audit_log(reg, new)
         pushed = PushedFunctions(analysis, pool, self.env, self.dep.resolve)
         for fn in pushed.definitions():
             new.functions[(fn.module, fn.name)] = fn

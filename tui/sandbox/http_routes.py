@@ -16,6 +16,7 @@ from tui.convex import values
 from tui.convex.ids import InvalidId, decode_id
 from tui.sandbox import env as env_store
 from tui.sandbox import scheduler
+from tui.sandbox.audit import audit_env_changes
 from tui.sandbox.context import HttpRequest
 from tui.sandbox.engine import DEPLOYMENT_KEY, VERSION, Deployment, Identity, Outcome
 from tui.sandbox.http_actions import NO_ROUTE, run_http_action
@@ -276,7 +277,9 @@ async def update_env(request: web.Request) -> web.Response:
     body = await _json_body(request)
     try:
         changes = env_store.validate_changes(body)
+        before = dict(dep.env)
         await dep.update_env(changes)
+        audit_env_changes(dep, before, changes)
     except env_store.EnvError as exc:
         raise HttpFailure(400, exc.code, exc.message) from exc
     return web.Response(status=200)

@@ -147,6 +147,12 @@ def parse_filters(
     return eq, compile_filter(clauses) if clauses else None, order
 
 
+def _audit(reg: Registry, action: str, **metadata: Any) -> None:
+    from tui.sandbox.audit import audit_log  # the data edits the dashboard's History lists
+
+    audit_log(reg).append(action, metadata)
+
+
 def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
     @reg.query(
         "_system/frontend/paginatedTableDocuments",
@@ -239,6 +245,7 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
                 ctx.db.insert(args["table"], doc)
             except Exception as exc:
                 raise ConvexError(str(exc)) from exc
+        _audit(reg, "add_documents", table=args["table"], count=len(docs))
         return {"success": True}
 
     @reg.mutation(
@@ -256,6 +263,7 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
             ids = [d["_id"] for d in ctx.db.query(args["table"])]
         for doc_id in ids:
             ctx.db.patch(doc_id, fields)
+        _audit(reg, "update_documents", table=args["table"], count=len(ids))
         return {"success": True}
 
     @reg.mutation(
@@ -266,6 +274,7 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
         if ctx.db.get(args["id"]) is None:
             return {"success": False, "error": "Document does not exist."}
         ctx.db.replace(args["id"], args["document"])
+        _audit(reg, "update_documents", id=args["id"], count=1)
         return {"success": True}
 
     @reg.mutation(
@@ -283,6 +292,8 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
         for item in args["toDelete"]:
             if ctx.db.get(item["id"]) is not None:
                 ctx.db.delete(item["id"])
+        tables = sorted({item["tableName"] for item in args["toDelete"]})
+        _audit(reg, "delete_documents", tables=tables, count=len(args["toDelete"]))
         return {"success": True}
 
     @reg.mutation(
@@ -298,6 +309,7 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
         )
         for doc in page["page"]:
             ctx.db.delete(doc["_id"])
+        _audit(reg, "clear_tables", table=args["tableName"], count=len(page["page"]))
         return {
             "deleted": float(len(page["page"])),
             "hasMore": not page["isDone"],

@@ -7,7 +7,7 @@ from tui.sandbox.registry import Registry
 
 def build_registry(demo: bool = True) -> Registry:
     """The system functions, plus the demo app unless a pushed app replaces it."""
-    from tui.sandbox import scheduler, system_cli, system_frontend, system_modules
+    from tui.sandbox import audit, scheduler, system_cli, system_frontend, system_modules
     from tui.sandbox.functions import demo_misc, demo_schema, demo_tasks
 
     reg = Registry()
@@ -19,4 +19,5 @@ def build_registry(demo: bool = True) -> Registry:
     system_frontend.register(reg)
     system_modules.register(reg)
     scheduler.register(reg)
+    audit.register(reg)
     return reg

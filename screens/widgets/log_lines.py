@@ -1,0 +1,291 @@
+"""A fast log view over `tui.logs.view.LogView`: renders only the visible lines (the Line API,
+like Textual's `Log`), never copies rows, shows a cursor row, highlights matches, wraps on
+request. The screen adds rows a few times a second and calls `refresh_view()` once."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.logs.record import CONTAINER, EVENT, MARKER, OUTCOME, Record, stamp
+from tui.logs.view import LogView
+
+MAX_DISPLAY = 2_000  # long lines are cut on screen; the detail view has them whole
+TAG_WIDTH = 24
+_LEVEL_CLASS = {
+    "ERROR": "error",
+    "FAILURE": "error",
+    "stderr": "error",
+    "WARN": "warn",
+    "DEBUG": "muted",
+    "SUCCESS": "success",
+}
+
+
+class LogLines(ScrollView, can_focus=True):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-lines--time",
+        "log-lines--tag",
+        "log-lines--cursor",
+        "log-lines--match",
+        "log-lines--error",
+        "log-lines--warn",
+        "log-lines--muted",
+        "log-lines--success",
+        "log-lines--marker",
+        "log-lines--event",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "top", "Top", show=False),
+        Binding("left", "pan(-8)", "Left", show=False),
+        Binding("right", "pan(8)", "Right", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    show_time: reactive[bool] = reactive(True, init=False)
+    wrap: reactive[bool] = reactive(False, init=False)
+
+    class Paused(Message):
+        """The user moved away from the tail: following stops."""
+
+    def __init__(self, view: LogView, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self._wrap_rows: list[tuple[int, int]] = []  # (row index, segment) when wrapping
+        self._wrap_key: tuple[int, int, int, bool] = (-1, -1, -1, False)
+        # Rendered rows by (row, segment, is cursor): scrolling while following re-renders
+        # nothing but the new rows. Cleared when anything that changes a row's look changes.
+        self._strips: LRUCache[tuple[Record, int, bool], Strip] = LRUCache(4096)
+        self._styles: dict[str, Style] = {}
+        self._look: tuple[object, ...] = ()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._look = ()
+
+    # ------------------------------------------------------------ size and position
+
+    def refresh_view(self) -> None:
+        """Rows arrived or the filter changed: new size, follow the tail when following."""
+        n = len(self.view.visible)
+        if self.cursor >= n:
+            self.set_reactive(LogLines.cursor, max(0, n - 1))
+        self._update_size()
+        if self.view.follow and n:
+            self.set_reactive(LogLines.cursor, n - 1)
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def shift(self, removed: int) -> None:
+        """Rows left the front of the view while paused: keep the same rows on screen."""
+        if removed and not self.view.follow:
+            self.set_reactive(LogLines.cursor, max(0, self.cursor - removed))
+            self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
+
+    def _line_count(self) -> int:
+        return len(self._wrap_lines()) if self.wrap else len(self.view.visible)
+
+    def _update_size(self) -> None:
+        width = self.scrollable_content_region.width or 80
+        longest = width if self.wrap else max(width, MAX_DISPLAY // 4)
+        self.virtual_size = Size(longest, self._line_count())
+
+    def _wrap_lines(self) -> list[tuple[int, int]]:
+        width = max(10, self.scrollable_content_region.width)
+        view = self.view
+        key = (view.layout_version, width, len(view.visible), self.show_time)
+        if key == self._wrap_key:
+            return self._wrap_rows
+        if (
+            key[0] != self._wrap_key[0]
+            or key[1] != self._wrap_key[1]
+            or key[3] != self._wrap_key[3]
+        ):
+            self._wrap_rows = []
+        start = 1 + self._wrap_rows[-1][0] if self._wrap_rows else 0
+        prefix = self._prefix_width()
+        body = max(10, width - prefix)
+        rows = self._wrap_rows
+        for i in range(start, len(view.visible)):
+            n = max(1, -(-min(len(view.visible[i].text), MAX_DISPLAY) // body))
+            rows.extend((i, s) for s in range(n))
+        self._wrap_key = key
+        return rows
+
+    @property
+    def tag_width(self) -> int:
+        # Narrow terminals keep more room for the message.
+        return TAG_WIDTH if self.size.width >= 100 else TAG_WIDTH - 6
+
+    def _prefix_width(self) -> int:
+        return (13 if self.show_time else 0) + self.tag_width + 1 + 6
+
+    def watch_show_time(self) -> None:
+        self._after_layout_change()
+
+    def watch_wrap(self) -> None:
+        self._after_layout_change()
+
+    def _after_layout_change(self) -> None:
+        self._update_size()
+        self.scroll_to_cursor()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._update_size()
+
+    # ------------------------------------------------------------ cursor
+
+    def _first_line_of(self, index: int) -> int:
+        if not self.wrap:
+            return index
+        import bisect
+
+        return bisect.bisect_left(self._wrap_lines(), (index, 0))
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the cursor row into view (all its wrapped lines when it fits)."""
+        first = self._first_line_of(self.cursor)
+        last = self._first_line_of(self.cursor + 1) - 1 if self.wrap else first
+        height = self.scrollable_content_region.height
+        if first < self.scroll_y:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif last >= self.scroll_y + height:
+            self.scroll_to(y=max(first, last - height + 1) if last - first < height else first,
+                           animate=False, immediate=True)  # fmt: skip
+
+    def watch_cursor(self) -> None:
+        self.scroll_to_cursor()
+        self.refresh()
+
+    def _user_moved(self, index: int) -> None:
+        n = len(self.view.visible)
+        if not n:
+            return
+        index = max(0, min(n - 1, index))
+        at_end = index == n - 1
+        if not at_end and self.view.follow:
+            self.post_message(self.Paused())
+        self.cursor = index
+
+    def action_move(self, delta: int) -> None:
+        self._user_moved(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._user_moved(
+            self.cursor + direction * max(1, self.scrollable_content_region.height - 1)
+        )
+
+    def action_top(self) -> None:
+        self._user_moved(0)
+
+    def action_pan(self, delta: int) -> None:
+        if not self.wrap:
+            self.scroll_to(x=max(0, self.scroll_x + delta), animate=False)
+
+    def on_mouse_scroll_up(self) -> None:  # the scrolling itself is ScrollView's
+        if self.view.follow:
+            self.post_message(self.Paused())
+
+    def current(self) -> Record | None:
+        visible = self.view.visible
+        return visible[self.cursor] if 0 <= self.cursor < len(visible) else None
+
+    # ------------------------------------------------------------ rendering
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        style = self.rich_style
+        line = scroll_y + y
+        visible = self.view.visible
+        if self.wrap:
+            rows = self._wrap_lines()
+            if line >= len(rows):
+                return Strip.blank(width, style)
+            index, segment = rows[line]
+        else:
+            if line >= len(visible):
+                return Strip.blank(width, style)
+            index, segment = line, 0
+        look = (id(self.view.matcher), self.show_time, self.wrap, self.tag_width,
+                self.scrollable_content_region.width if self.wrap else 0)  # fmt: skip
+        if look != self._look:
+            self._strips.clear()
+            self._styles.clear()
+            self._look = look
+        row = visible[index]
+        key = (row, segment, index == self.cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = self._row_text(row, segment)
+            if key[2]:
+                text.stylize(self._style("cursor"))
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            self._strips[key] = strip
+        if self.wrap:
+            return strip.crop_extend(0, width, style)
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _style(self, name: str) -> Style:
+        found = self._styles.get(name)
+        if found is None:
+            found = self._styles[name] = self.get_component_rich_style(
+                f"log-lines--{name}", partial=True
+            )
+        return found
+
+    def _row_text(self, r: Record, segment: int) -> Text:
+        body = self._body(r)
+        if self.wrap:
+            width = max(10, self.scrollable_content_region.width - self._prefix_width())
+            pieces = body.divide(range(width, max(width, len(body)), width))
+            body = pieces[segment] if segment < len(pieces) else Text("")
+            if segment:
+                return Text(" " * self._prefix_width()) + body
+        out = Text(no_wrap=True, end="")
+        if self.show_time:
+            out.append(stamp(r.time) + " ", self._style("time"))
+        tag, width = r.tag, self.tag_width
+        tag = tag if len(tag) <= width else tag[: width - 1] + "…"
+        out.append(f"{tag:<{width}} ", self._style("event" if r.kind == EVENT else "tag"))
+        level = {"SUCCESS": "ok", "FAILURE": "fail", "stdout": "", "stderr": "err"}.get(
+            r.level, r.level
+        )
+        cls = _LEVEL_CLASS.get(r.level)
+        out.append(f"{level:<5} ", self._style(cls) if cls else Style())
+        out.append_text(body)
+        return out
+
+    def _body(self, r: Record) -> Text:
+        display = r.display
+        if len(display) > MAX_DISPLAY:
+            display = display[:MAX_DISPLAY] + "…"
+        # One row is one screen line (wrapping cuts it further): newlines show as ⏎.
+        display = display.replace("\r\n", "\n").replace("\n", "⏎").replace("\t", "    ")
+        # Untrusted: never markup. Containers keep their SGR colours (already sanitized).
+        body = (
+            Text.from_ansi(display) if r.kind == CONTAINER and "\x1b" in display else Text(display)
+        )
+        body.no_wrap = True
+        if r.kind == MARKER:
+            body.stylize(self._style("marker"))
+        elif r.kind == OUTCOME and r.success is False:
+            body.stylize(self._style("error"))
+        spans = list(self.view.matcher.spans(body.plain)) if self.view.matcher.pattern else []
+        for start, end in spans:
+            body.stylize(self._style("match"), start, end)
+        return body
