@@ -1,12 +1,641 @@
-"""The Data pane (key `4`); a placeholder until it is built."""
+"""Data pane: tables with counts, a paged documents grid with flat memory, filters, detail, edits.
+
+The grid holds only the bounded window of pages (`tui.data.window.PageWindow`): moving the
+cursor near either edge fetches the next page by cursor and drops the farthest one. "Jump to the
+end" opens a window in the reversed order (one request) and shows it bottom-up. The first page
+follows the server live (a subscription on the sync socket), paused while the pane is hidden.
+"""
 
 from __future__ import annotations
 
-from screens.coming_next import ComingNextScreen
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from screens.bindings import to_bindings
+from screens.data_edits import DataEdits
+from screens.pane import PaneTarget
+from screens.widgets.data_dialogs import DocumentDialog, InfoDialog, PromptDialog
+from screens.widgets.doc_tree import kind_styles
+from tui.convex.ids import is_id
+from tui.convex.models import DocumentPage
+from tui.data import source
+from tui.data.cells import cell_text, columns, field_value
+from tui.data.filters import FilterExpr, FilterSyntaxError, parse_filter
+from tui.data.keys import DATA_KEYS
+from tui.data.schema_view import schema_text
+from tui.data.source import TableEntry, TableMeta
+from tui.data.window import PageWindow
+from tui.safety.text import clean_line
+
+PAGE_SIZE = 50
+MAX_PAGES = 6  # at most 300 documents in memory, whatever the table's size
+EDGE = 3  # rows from the window's edge that trigger the next fetch
+CELL_WIDTH = 40
 
 
-class DataScreen(ComingNextScreen):
-    CSS_PATH = ["../styles/coming_next.tcss", "../styles/data.tcss"]
+@dataclass
+class TablesLoaded(Message):
+    tables: list[TableEntry]
+
+
+@dataclass
+class PageReady(Message):
+    generation: int
+    keep: str | None = None  # the document id to keep the cursor on
+    at: str = ""  # "top"/"bottom": where to put the cursor when `keep` is gone
+
+
+@dataclass
+class LivePage(Message):
+    generation: int
+    page: DocumentPage
+
+
+class DataTables(Provider):
+    """Palette: "Table: <name>" opens any table of the deployment."""
+
+    async def search(self, query: str) -> Hits:
+        screen = self.screen
+        if not isinstance(screen, DataScreen):
+            return
+        matcher = self.matcher(query)
+        for entry in screen.tables:
+            title = f"Table: {entry.name}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(title), lambda n=entry.name: screen.open_table(n)
+                )
+
+
+class DataScreen(DataEdits):
+    CSS_PATH = "../styles/data.tcss"
+    COMMANDS: ClassVar[set[Any]] = {DataTables}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *to_bindings(DATA_KEYS),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="data.clear_filter"),
+    ]
 
     def __init__(self) -> None:
-        super().__init__("data")
+        super().__init__(name="data", id="pane-data")
+        self.tables: list[TableEntry] = []
+        self.table: str | None = None
+        self.meta: TableMeta | None = None
+        self.count: int | None = None
+        self.expr = FilterExpr()
+        self.window: PageWindow | None = None
+        self.reversed = False
+        self.columns: list[str] = []
+        self.selected: set[str] = set()
+        self.changed: set[str] = set()
+        self.live = True
+        self.generation = 0
+        self._show_system = False
+        self._table_filter = ""
+        self._loading = False
+        self._live_worker: Worker[None] | None = None
+        self._visible = True
+
+    # ------------------------------------------------------------ layout
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="side"):
+                yield Input(
+                    placeholder="filter tables (esc clears)", id="table-filter", classes="-hidden"
+                )
+                tables: DataTable[Text] = DataTable(id="tables", cursor_type="row")
+                tables.border_title = "Tables"
+                yield tables
+            with Vertical(id="main"):
+                yield Input(
+                    placeholder="status = pending and priority >= 3 · @index … (esc clears)",
+                    id="doc-filter",
+                    classes="-hidden",
+                )
+                yield Static(id="filter-error", classes="-hidden")
+                yield Static(id="message", classes="-hidden")
+                grid: DataTable[Text] = DataTable(id="grid", cursor_type="row", zebra_stripes=True)
+                grid.border_title = "Documents"
+                yield grid
+                yield ProgressBar(id="progress", classes="-hidden", show_eta=False)
+                yield Static(id="position")
+
+    def on_mount(self) -> None:
+        tables = self.query_one("#tables", DataTable)
+        tables.add_column("table", key="name")
+        tables.add_column("docs", key="count")
+        self.watch(self.app, "context", lambda _: self.retarget(), init=False)
+        self.watch(self.app, "convex_generation", lambda _: self.refresh_tables(), init=True)
+        self.watch(self.app, "deploy_generation", lambda _: self.refresh_tables(), init=False)
+        tables.focus()
+        self._show_position()
+
+    def on_screen_suspend(self) -> None:
+        self._visible = False
+        self._stop_live()
+
+    def on_screen_resume(self) -> None:
+        self._visible = True
+        self._start_live()
+
+    def retarget(self) -> None:
+        self.generation += 1
+        self._stop_live()
+        self.workers.cancel_node(self)
+        self.tables, self.table, self.meta, self.window = [], None, None, None
+        self.selected.clear()
+        self.query_one("#grid", DataTable).clear(columns=True)
+        self._render_tables()
+        self._show_position()
+
+    @property
+    def client(self) -> Any:
+        return self.host.convex
+
+    # ------------------------------------------------------------ tables
+
+    def refresh_tables(self) -> None:
+        if self.client is None:
+            self._message("Connecting to the deployment…")
+            return
+        self._load_tables()
+        if self.table is not None:
+            self.open_table(self.table, keep_filter=True)
+
+    @work(group="tables", exclusive=True, exit_on_error=False, description="list tables")
+    async def _load_tables(self) -> None:
+        tables = await source.list_tables(self.client, system=self._show_system)
+        self.post_message(TablesLoaded(tables))
+
+    @on(TablesLoaded)
+    def _tables_loaded(self, message: TablesLoaded) -> None:
+        self.tables = message.tables
+        self._message(None)
+        self._render_tables()
+
+    def _render_tables(self) -> None:
+        widget = self.query_one("#tables", DataTable)
+        keep = self.table
+        widget.clear()
+        needle = self._table_filter.lower()
+        for entry in self.tables:
+            if needle and needle not in entry.name.lower():
+                continue
+            count = "" if entry.count is None else f"{entry.count:,}"
+            style = "italic" if entry.system else ""
+            widget.add_row(
+                Text(clean_line(entry.name), style=style),
+                Text(count, justify="right"),
+                key=entry.name,
+            )
+        users = [t for t in self.tables if not t.system]
+        total = sum(t.count or 0 for t in users)
+        widget.border_subtitle = f"{len(users)} · {total:,} docs" + (
+            " · +system" if self._show_system else ""
+        )
+        if keep is not None and keep in widget.rows:
+            widget.move_cursor(row=widget.get_row_index(keep), animate=False)
+
+    def action_toggle_system(self) -> None:
+        self._show_system = not self._show_system
+        self._load_tables()
+
+    # ------------------------------------------------------------ opening a table
+
+    def open_table(self, name: str, *, keep_filter: bool = False) -> None:
+        if self.client is None:
+            return
+        if name != self.table or not keep_filter:
+            self.expr = FilterExpr(order=self.expr.order)
+            self.query_one("#doc-filter", Input).value = ""
+            self._hide("#doc-filter", "#filter-error")
+            self.selected.clear()
+        self.table = name
+        self.reversed = False
+        self.changed.clear()
+        self._stop_live()
+        self.generation += 1
+        self.query_one("#grid", DataTable).border_title = clean_line(name)
+        self._load_table(self.generation, name)
+
+    @work(group="page", exclusive=True, exit_on_error=False, description="open table")
+    async def _load_table(self, generation: int, name: str) -> None:
+        self._loading = True
+        try:
+            meta = await source.table_meta(self.client, name)
+            count = await source.count(self.client, name)
+            window = self._new_window(name, self.expr)
+            await window.load_first()
+        finally:
+            self._loading = False
+        if generation == self.generation:
+            self.meta, self.count, self.window = meta, count, window
+            self.post_message(PageReady(generation, at="top"))
+
+    def _new_window(self, name: str, expr: FilterExpr) -> PageWindow:
+        client = self.client
+
+        async def fetch(cursor: str | None) -> DocumentPage:
+            return await source.fetch_page(client, name, cursor, expr, PAGE_SIZE)
+
+        return PageWindow(fetch, max_pages=MAX_PAGES)
+
+    @property
+    def effective_expr(self) -> FilterExpr:
+        """The expression the window pages with (reversed order after jumping to the end)."""
+        if not self.reversed:
+            return self.expr
+        return self.expr.with_order("asc" if self.expr.order == "desc" else "desc")
+
+    def _reload_window(self, *, reverse: bool) -> None:
+        if self.table is None:
+            return
+        self.reversed = reverse
+        self.generation += 1
+        self._stop_live()
+        self._reopen(self.generation, self.table)
+
+    @work(group="page", exclusive=True, exit_on_error=False, description="load documents")
+    async def _reopen(self, generation: int, name: str) -> None:
+        window = self._new_window(name, self.effective_expr)
+        await window.load_first()
+        if generation == self.generation:
+            self.window = window
+            self.post_message(PageReady(generation, at="bottom" if self.reversed else "top"))
+
+    # ------------------------------------------------------------ the grid
+
+    def display_rows(self) -> list[dict[str, Any]]:
+        rows = self.window.rows() if self.window else []
+        return rows[::-1] if self.reversed else rows
+
+    @on(PageReady)
+    def _page_ready(self, message: PageReady) -> None:
+        if message.generation != self.generation:
+            return
+        self._render_grid(message.keep, message.at)
+        if self.window is not None and self.window.errors:
+            self._filter_error("; ".join(self.window.errors))
+        self._start_live()
+
+    def _render_grid(self, keep: str | None = None, at: str = "") -> None:
+        grid = self.query_one("#grid", DataTable)
+        rows = self.display_rows()
+        meta = self.meta
+        cols = columns(meta.declared if meta else (), meta.inferred if meta else (), rows)
+        styles = kind_styles(self.app.get_css_variables())
+        if cols != self.columns:
+            self.columns = cols
+            grid.clear(columns=True)
+            grid.add_column(" ", key="·", width=1)
+            for c in cols:
+                grid.add_column(clean_line(c), key=c)
+        else:
+            grid.clear()
+        for doc in rows:
+            doc_id = str(doc.get("_id"))
+            mark = "■" if doc_id in self.selected else ("•" if doc_id in self.changed else " ")
+            cells = [Text(mark, style="bold")]
+            for c in cols:
+                text, kind = cell_text(field_value(doc, c), c, CELL_WIDTH)
+                cells.append(
+                    Text(text, style=styles.get(kind, ""), no_wrap=True, overflow="ellipsis")
+                )
+            grid.add_row(*cells, key=doc_id)
+        if keep is not None and keep in grid.rows:
+            grid.move_cursor(row=grid.get_row_index(keep), animate=False)
+        elif at == "bottom" and grid.row_count:
+            grid.move_cursor(row=grid.row_count - 1, animate=False)
+        elif at == "top":
+            grid.move_cursor(row=0, animate=False)
+        self._show_position()
+
+    def cursor_doc(self) -> dict[str, Any] | None:
+        grid = self.query_one("#grid", DataTable)
+        rows = self.display_rows()
+        if not rows or not grid.row_count:
+            return None
+        return rows[min(grid.cursor_row, len(rows) - 1)]
+
+    @on(DataTable.RowHighlighted, "#grid")
+    def _grid_moved(self, event: DataTable.RowHighlighted) -> None:
+        self._show_position()
+        window = self.window
+        if window is None or self._loading:
+            return
+        n = event.data_table.row_count
+        if event.cursor_row >= n - 1 - EDGE:
+            forward = not self.reversed
+            if window.at_end if forward else window.at_start:
+                return
+            self._loading = True
+            self._fetch_more(self.generation, window, forward, "bottom")
+        elif event.cursor_row <= EDGE:
+            forward = self.reversed
+            if window.at_end if forward else window.at_start:
+                return
+            self._loading = True
+            self._fetch_more(self.generation, window, forward, "top")
+
+    @work(group="more", exclusive=True, exit_on_error=False, description="next page")
+    async def _fetch_more(
+        self, generation: int, window: PageWindow, forward: bool, edge: str
+    ) -> None:
+        doc = self.cursor_doc()
+        try:
+            moved = await (window.forward() if forward else window.back())
+        finally:
+            self._loading = False
+        if moved and generation == self.generation:
+            self.post_message(PageReady(generation, keep=str(doc["_id"]) if doc else None, at=edge))
+
+    def _show_position(self) -> None:
+        label = self.query_one("#position", Static)
+        window, grid = self.window, self.query_one("#grid", DataTable)
+        if self.table is None:
+            label.update(Text("enter opens a table · S system tables · ^P Table: <name>"))
+            return
+        if window is None:
+            label.update(Text("loading…"))
+            return
+        n = len(self.display_rows())
+        total = (
+            self.count if not self.expr.active else (window.seen_rows if window.complete else None)
+        )
+        before = window.offset
+        if self.reversed:
+            from_end = before + (n - 1 - grid.cursor_row) if n else 0
+            pos = f"{total - from_end:,}" if total is not None else f"{from_end + 1:,} from the end"
+        else:
+            pos = f"{before + grid.cursor_row + 1:,}" if n else "0"
+        of = f"{total:,}" if total is not None else f"≥{window.seen_rows:,}"
+        order = "newest first" if self.expr.order == "desc" else "oldest first"
+        parts = [f"row {pos} of {of}", order]
+        if self.expr.active:
+            parts.append(f"filter: {clean_line(self.expr.text(), 60)}")
+        if self.selected:
+            parts.append(f"{len(self.selected)} selected")
+        if self.live and self._live_worker is not None:
+            parts.append("live")
+        label.update(Text(" · ".join(parts)))
+
+    # ------------------------------------------------------------ navigation
+
+    @on(DataTable.RowSelected, "#tables")
+    def _table_chosen(self, event: DataTable.RowSelected) -> None:
+        self.open_table(str(event.row_key.value))
+        self.query_one("#grid", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#grid")
+    def _doc_chosen(self, event: DataTable.RowSelected) -> None:
+        doc = self.cursor_doc()
+        if doc is not None and self.table is not None:
+            self.show_document(self.table, doc)
+
+    def action_open(self) -> None:
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            focused.action_select_cursor()
+
+    def action_jump_start(self) -> None:
+        self._reload_window(reverse=False)
+
+    def action_jump_end(self) -> None:
+        self._reload_window(reverse=True)
+
+    def action_toggle_order(self) -> None:
+        self.expr = self.expr.with_order("asc" if self.expr.order == "desc" else "desc")
+        self._reload_window(reverse=False)
+
+    def action_select(self) -> None:
+        doc = self.cursor_doc()
+        if doc is None:
+            return
+        doc_id = str(doc["_id"])
+        self.selected.symmetric_difference_update({doc_id})
+        self._render_grid(keep=doc_id)
+
+    def action_refresh(self) -> None:
+        self.refresh_tables()
+
+    # ------------------------------------------------------------ documents by id
+
+    def open_target(self, target: PaneTarget) -> None:
+        if target.kind == "table":
+            self.open_table(target.value)
+        elif target.kind == "document":
+            self.goto_document(target.value)
+
+    def action_goto_id(self) -> None:
+        def check(text: str) -> str | None:
+            return None if is_id(text.strip()) else "not a document id"
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.goto_document(text.strip())
+
+        self.app.push_screen(
+            PromptDialog("Open a document by id", check=check, placeholder="id"), chosen
+        )
+
+    @work(group="goto", exclusive=True, exit_on_error=False, description="open document")
+    async def goto_document(self, doc_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        doc = await client.get_document(doc_id)
+        table = await client.table_for_id(doc_id) if doc is not None else None
+        if doc is None or table is None:
+            self.notify(f"No document {clean_line(doc_id)}.", severity="warning", markup=False)
+            return
+        if table != self.table:
+            self.open_table(table)
+        self.show_document(table, doc)
+
+    def show_document(self, table: str, doc: dict[str, Any]) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            what, doc_id = result
+            if what == "open":
+                self.goto_document(doc_id)
+            elif what == "copy":
+                self.app.copy_to_clipboard(doc_id)
+                self.notify(f"Copied {doc_id}", markup=False)
+            elif what == "edit":
+                self.edit_document(doc)
+            elif what == "delete":
+                self.delete_documents([doc_id])
+
+        self.app.push_screen(DocumentDialog(table, doc), done)
+
+    def action_copy(self) -> None:
+        doc = self.cursor_doc()
+        if doc is not None:
+            self.app.copy_to_clipboard(str(doc["_id"]))
+            self.notify(f"Copied {doc['_id']}", markup=False)
+
+    def action_schema(self) -> None:
+        if self.meta is not None and self.table is not None:
+            body = schema_text(self.meta, self.window.rows() if self.window else [])
+            self.app.push_screen(InfoDialog(f"{self.table}: indexes and schema", Text(body)))
+
+    # ------------------------------------------------------------ filters
+
+    def action_filter(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.id in ("tables", "table-filter"):
+            box = self.query_one("#table-filter", Input)
+        else:
+            if self.table is None or source.is_system(self.table):
+                self.notify("Open a user table to filter its documents.", markup=False)
+                return
+            box = self.query_one("#doc-filter", Input)
+        box.remove_class("-hidden")
+        box.focus()
+
+    @on(Input.Changed, "#table-filter")
+    def _table_filter_changed(self, event: Input.Changed) -> None:
+        self._table_filter = event.value.strip()
+        self._render_tables()
+
+    @on(Input.Submitted, "#table-filter")
+    def _table_filter_done(self) -> None:
+        self.query_one("#tables", DataTable).focus()
+
+    @on(Input.Submitted, "#doc-filter")
+    def _doc_filter_submitted(self, event: Input.Submitted) -> None:
+        self.apply_filter(event.value)
+
+    def apply_filter(self, text: str) -> bool:
+        indexes = self.meta.index_fields if self.meta else {}
+        try:
+            expr = parse_filter(text, self.expr.order, indexes)
+        except FilterSyntaxError as exc:
+            self._filter_error(str(exc))
+            return False
+        self._hide("#filter-error")
+        self.expr = expr
+        self.query_one("#grid", DataTable).focus()
+        self._reload_window(reverse=False)
+        return True
+
+    def _after_write_render(self) -> None:
+        self._load_tables()
+        doc = self.cursor_doc()
+        self.post_message(PageReady(self.generation, keep=str(doc["_id"]) if doc else None))
+
+    def action_clear_filter(self) -> None:
+        if self.cancel_clear():
+            self.notify("Cancelling the clear after this page…", markup=False)
+            return
+        for box_id in ("#table-filter", "#doc-filter"):
+            box = self.query_one(box_id, Input)
+            if box.has_focus or not box.has_class("-hidden"):
+                box.value = ""
+                box.add_class("-hidden")
+        self._hide("#filter-error")
+        self._table_filter = ""
+        self._render_tables()
+        if self.expr.active:
+            self.expr = FilterExpr(order=self.expr.order)
+            self._reload_window(reverse=False)
+        self.query_one("#grid" if self.table else "#tables", DataTable).focus()
+
+    def _filter_error(self, text: str) -> None:
+        box = self.query_one("#filter-error", Static)
+        box.update(Text(clean_line(text)))
+        box.remove_class("-hidden")
+
+    def _message(self, text: str | None) -> None:
+        box = self.query_one("#message", Static)
+        if text is None:
+            box.add_class("-hidden")
+        else:
+            box.update(Text(text))
+            box.remove_class("-hidden")
+
+    def _hide(self, *selectors: str) -> None:
+        for sel in selectors:
+            self.query_one(sel).add_class("-hidden")
+
+    # ------------------------------------------------------------ live
+
+    def action_toggle_live(self) -> None:
+        self.live = not self.live
+        if self.live:
+            self._start_live()
+        else:
+            self._stop_live()
+        self.notify("Live updates on." if self.live else "Live updates paused.", markup=False)
+        self._show_position()
+
+    def _start_live(self) -> None:
+        window, table = self.window, self.table
+        if not (self.live and self._visible and window and table and window.at_start):
+            return
+        if source.is_system(table) or self.client is None or self._live_worker is not None:
+            return
+        args = source.page_args(table, None, self.effective_expr, PAGE_SIZE)
+        self._live_worker = self.run_worker(
+            self._follow(self.generation, args),
+            group="live",
+            exclusive=True,
+            exit_on_error=False,
+            description="live page",
+        )
+
+    def _stop_live(self) -> None:
+        if self._live_worker is not None:
+            self._live_worker.cancel()
+            self._live_worker = None
+
+    async def _follow(self, generation: int, args: dict[str, Any]) -> None:
+        async with self.client.subscribe(source.PAGE_PATH, args) as sub:
+            async for value in sub:
+                self.post_message(LivePage(generation, source.parse_page(value)))
+
+    @on(LivePage)
+    def _live_page(self, message: LivePage) -> None:
+        window = self.window
+        if message.generation != self.generation or window is None or 0 not in window.pages:
+            return
+        old = {str(d["_id"]): d for d in window.pages[0]}
+        changed = {str(d["_id"]) for d in message.page.docs if old.get(str(d["_id"])) != d}
+        if not changed and len(old) == len(message.page.docs):
+            return
+        self.changed |= changed
+        doc = self.cursor_doc()
+        window.replace_page(0, message.page)
+        self._render_grid(keep=str(doc["_id"]) if doc else None)
+
+    # ------------------------------------------------------------ errors (one place)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        stopped = event.state in (WorkerState.ERROR, WorkerState.CANCELLED)
+        if worker.group == "live" and stopped and worker is self._live_worker:
+            self._live_worker = None
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        self._loading = False
+        if worker.group == "edit":
+            return  # the edit mixin reports its own failures
+        self.notify(
+            f"{worker.description}: {clean_line(str(error))}",
+            title="Error",
+            severity="error",
+            markup=False,
+        )

@@ -24,6 +24,7 @@ SCREEN_OF = {
     "scripts.tcss": "ScriptsScreen",
     "env.tcss": "EnvScreen",
     "data.tcss": "DataScreen",
+    "data_dialogs.tcss": "DataDialog",
     "functions.tcss": "FunctionsScreen",
     "logs.tcss": "LogsScreen",
 }
