@@ -190,9 +190,8 @@ def parse_value(text: str) -> Value:
     text = text.strip()
     if re.fullmatch(r"-?\d+n", text):
         return Int64(int(text[:-1]))
-    try:
-        raw = json5.loads(text)
-    except ValueError:
+    raw = _json(text)
+    if raw is _NOT_JSON:
         return text
     try:
         return values.decode(raw)
@@ -200,16 +199,31 @@ def parse_value(text: str) -> Value:
         return text
 
 
+_NOT_JSON: Any = object()
+
+
+def _json(text: str) -> Any:
+    """Strict JSON first (exact, also for astral characters), then JSON5 (unquoted keys, '')."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return json5.loads(text)
+    except ValueError:
+        return _NOT_JSON
+
+
 def _parse_list(text: str) -> list[Value]:
     text = text.strip()
     if not (text.startswith("[") and text.endswith("]")):
         raise FilterSyntaxError(f"expected a list like [a, b], got {text!r}")
-    try:
-        raw = json5.loads(text)
-        if isinstance(raw, list):
+    raw = _json(text)
+    if isinstance(raw, list):
+        try:
             return [values.decode(x) for x in raw]
-    except (ValueError, values.ValueError_):
-        pass
+        except values.ValueError_:
+            pass
     inner = text[1:-1].strip()
     return [parse_value(part) for part in inner.split(",")] if inner else []
 
@@ -217,8 +231,6 @@ def _parse_list(text: str) -> list[Value]:
 def format_value(value: Value) -> str:
     if isinstance(value, Int64):
         return f"{int(value)}n"
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
     if isinstance(value, str):
         plain = re.fullmatch(r"[A-Za-z_][\w\-.:]*", value) and value not in (
             "true",
@@ -227,8 +239,38 @@ def format_value(value: Value) -> str:
             "Infinity",
             "NaN",
         )
-        return value if plain else json.dumps(value)
-    return json.dumps(values.encode(value), separators=(",", ":"))
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return json.dumps(values.encode(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def split_clauses(text: str) -> list[str]:
+    """Split on ``and`` / ``;`` outside quotes and brackets (a value may contain either)."""
+    parts: list[str] = []
+    start = depth = 0
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = _SPLIT.match(text, i)
+            if m and m.end() > i:
+                parts.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    parts.append(text[start:])
+    return parts
 
 
 def parse_clause(text: str) -> Clause:
@@ -262,7 +304,7 @@ def parse_filter(
     if text.startswith("@"):
         head, _, text = text.partition(" ")
         index_name = head[1:]
-    clauses = [parse_clause(part) for part in _SPLIT.split(text) if part.strip()]
+    clauses = [parse_clause(part) for part in split_clauses(text) if part.strip()]
     if index_name is None:
         return FilterExpr(tuple(clauses), order)
     fields = (indexes or {}).get(index_name)

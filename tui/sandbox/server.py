@@ -13,7 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from platformdirs import user_data_dir
@@ -93,6 +93,8 @@ class SandboxServer:
         self.log_poll_seconds = log_poll_seconds
         self._tmp: Path | None = None
         self._runners: list[web.AppRunner] = []
+        # (method, path) of every API request, oldest first: tests assert what was (not) sent.
+        self.request_log: list[tuple[str, str]] = []
         self.url = ""
         self.site_url = ""
         self.admin_key = ""
@@ -124,7 +126,7 @@ class SandboxServer:
         await self.deployment.start()
         await self._prepare_data(storage)
 
-        api = web.Application(middlewares=[errors_middleware])
+        api = web.Application(middlewares=[self._log_request, errors_middleware])
         api[DEPLOYMENT_KEY] = self.deployment
         api[LOG_POLL_KEY] = self.log_poll_seconds
         add_api_routes(api)
@@ -150,6 +152,11 @@ class SandboxServer:
             have = await dep.read(functools.partial(_count, storage, table=table))
             if count > have:
                 await dep.bulk_insert(table, bulk_docs(table, count - have))
+
+    @web.middleware
+    async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.request_log.append((request.method, request.path))
+        return await handler(request)
 
     async def _serve(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -201,6 +208,10 @@ class SandboxThread:
     @property
     def deployment(self) -> Deployment:
         return self.server.deployment
+
+    @property
+    def request_log(self) -> list[tuple[str, str]]:
+        return self.server.request_log
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

@@ -96,7 +96,9 @@ def compile_filter(clauses: list[dict[str, Any]]) -> Callable[[Doc], bool]:
         def check(doc: Doc, op: str = op, field: str = field, val: Any = val) -> bool:
             got = _field(doc, field)
             if op in ("type", "notype"):
-                is_type = type_name(got) == val or (
+                # The dashboard names a missing field "unset" (lib/filters.ts TypeFilterValue).
+                want = "undefined" if val == "unset" else val
+                is_type = type_name(got) == want or (
                     val == "id" and isinstance(got, str) and _looks_like_id(got)
                 )
                 return is_type if op == "type" else not is_type
