@@ -13,7 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from platformdirs import user_data_dir
@@ -23,6 +23,7 @@ from tui.sandbox.functions import build_registry
 from tui.sandbox.functions.demo_misc import bulk_docs, seed_demo
 from tui.sandbox.http_routes import (
     LOG_POLL_KEY,
+    Handler,
     add_api_routes,
     add_site_routes,
     errors_middleware,
@@ -154,7 +155,7 @@ class SandboxServer:
                 await dep.bulk_insert(table, bulk_docs(table, count - have))
 
     @web.middleware
-    async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _log_request(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.request_log.append((request.method, request.path))
         return await handler(request)
 
