@@ -9,6 +9,7 @@ follows the server live (a subscription on the sync socket), paused while the pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -589,7 +590,7 @@ class DataScreen(DataEdits):
             return
         args = source.page_args(table, None, self.effective_expr, PAGE_SIZE)
         self._live_worker = self.run_worker(
-            self._follow(self.generation, args),
+            partial(self._follow, self.generation, args),
             group="live",
             exclusive=True,
             exit_on_error=False,

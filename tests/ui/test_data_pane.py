@@ -8,11 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.widgets import DataTable
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, TextArea
 
 from screens.app import ConsoleApp, make_app
+from screens.confirm import ConfirmScreen
 from screens.data import DataScreen
-from screens.widgets.data_dialogs import DocumentDialog
+from screens.pane import PaneTarget
+from screens.widgets.data_dialogs import DocumentDialog, PromptDialog, TextDialog
 from screens.widgets.doc_tree import DocTree
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, settings
@@ -118,3 +121,150 @@ async def test_tables_with_counts_then_tasks_page_and_detail(box: SandboxThread)
             what="linked user document",
         )
         assert app.screen.table == "users"  # type: ignore[attr-defined]
+
+
+async def test_filter_bar_then_escape_clears(box: SandboxThread) -> None:
+    app = app_for(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "tasks")
+        await pilot.press("slash", *"status = in_progress", "enter")
+        await until(pilot, lambda: screen.expr.active and screen.window and screen.window.complete)
+        await pilot.pause()
+        want = [d["_id"] for d in all_docs(box, "tasks") if d["status"] == "in_progress"]
+        assert grid_ids(screen) == want
+        assert "filter: status = in_progress" in str(screen.query_one("#position").render())
+        await pilot.press("slash")
+        screen.query_one("#doc-filter", Input).value = ""
+        await pilot.press(*"@nope status = 1", "enter")
+        await until(pilot, lambda: not screen.query_one("#filter-error").has_class("-hidden"))
+        await pilot.press("escape")
+        await until(pilot, lambda: not screen.expr.active and len(grid_ids(screen)) > len(want))
+        assert screen.query_one("#doc-filter").has_class("-hidden")
+
+
+async def test_order_and_jump_to_end(box: SandboxThread) -> None:
+    app = app_for(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "messages")
+        docs = all_docs(box, "messages")
+        await pilot.press("G")
+        await until(pilot, lambda: screen.reversed and grid_ids(screen)[-1:] == [docs[-1]["_id"]])
+        grid = screen.query_one("#grid", DataTable)
+        assert grid.cursor_row == grid.row_count - 1
+        position = str(screen.query_one("#position").render())
+        assert f"row {len(docs)} of {len(docs)}" in position
+        await pilot.press("g")
+        await until(pilot, lambda: not screen.reversed and grid_ids(screen)[0] == docs[0]["_id"])
+        await pilot.press("o")
+        await until(pilot, lambda: grid_ids(screen)[:1] == [docs[-1]["_id"]], what="oldest first")
+        assert "oldest first" in str(screen.query_one("#position").render())
+
+
+async def test_document_target_from_another_pane(box: SandboxThread) -> None:
+    app = app_for(box)
+    user = all_docs(box, "users")[2]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, what="client")
+        app.open_in("data", PaneTarget("document", user["_id"]))
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DocumentDialog) and app.screen.doc == user,
+            what="the user document",
+        )
+        await pilot.press("escape")
+        screen = data(app)
+        await until(pilot, lambda: screen.table == "users" and screen.window is not None)
+        app.open_in("data", PaneTarget("table", "messages"))
+        await until(pilot, lambda: screen.table == "messages", what="messages")
+
+
+async def test_another_clients_mutation_shows_in_the_live_page(box: SandboxThread) -> None:
+    app = app_for(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "messages")
+        await until(pilot, lambda: screen._live_worker is not None, what="live")
+        await pilot.pause(0.3)
+        new_id = call(box, "mutation", "messages:send", {"body": "live one", "author": "Zed"})
+        await until(pilot, lambda: grid_ids(screen)[:1] == [new_id], what="the new row on top")
+        assert new_id in screen.changed
+        grid = screen.query_one("#grid", DataTable)
+        assert str(grid.get_row(new_id)[0]) == "•"
+        # Hidden panes pause: the subscription is dropped while another pane shows.
+        await pilot.press("1")
+        await until(pilot, lambda: screen._live_worker is None, what="paused")
+        await pilot.press("4")
+        await until(pilot, lambda: screen._live_worker is not None, what="resumed")
+
+
+async def test_read_only_pane_refuses_edits_with_nothing_sent(box: SandboxThread) -> None:
+    app = app_for(box, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "tasks")
+        sent = len(box.request_log)
+        for key in ("a", "e", "f", "d", "X", "space", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ModalScreen), key
+        writes = [r for r in box.request_log[sent:] if r[1] in ("/api/mutation", "/api/action")]
+        assert writes == []
+
+
+async def test_add_edit_patch_delete_through_the_pane(box: SandboxThread) -> None:
+    app = app_for(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "messages")
+        before = len(all_docs(box, "messages"))
+        # Add: the schema's template, refused while invalid, then saved and confirmed.
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, TextDialog))
+        editor = app.screen.query_one(TextArea)
+        editor.text = '{"body": 5}'
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#error")
+        await until(pilot, lambda: not error.has_class("-hidden"), what="schema error")
+        editor.text = '[{"body": "added 1", "author": "T"}, {"body": "added 2", "author": "T"}]'
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm add")
+        await pilot.press("y")
+        await until(pilot, lambda: len(all_docs(box, "messages")) == before + 2, what="added")
+        await until(pilot, lambda: grid_body(screen, 0) == "added 2", what="view reflects server")
+        # Edit the top document: the diff is shown, then saved.
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, TextDialog))
+        dialog = app.screen
+        dialog.query_one(TextArea).text = '{"body": "edited", "author": "T", "extra": 1}'
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "extra" in str(dialog.query_one("#error").render()))
+        dialog.query_one(TextArea).text = '{"body": "edited", "author": "T2"}'
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="diff")
+        detail = str(app.screen.query_one("#detail").render())
+        assert '~ body: "added 2" → "edited"' in detail and '~ author: "T" → "T2"' in detail
+        await pilot.press("y")
+        await until(pilot, lambda: all_docs(box, "messages")[0]["body"] == "edited", what="saved")
+        # Select both added documents, patch a field, then delete them.
+        await pilot.press("space", "down", "space")
+        assert len(screen.selected) == 2
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog))
+        await pilot.press(*"author = 'P'", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(
+            pilot, lambda: [d["author"] for d in all_docs(box, "messages")[:2]] == ["P", "P"]
+        )
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: len(all_docs(box, "messages")) == before, what="deleted")
+        await until(pilot, lambda: not screen.selected and len(grid_ids(screen)) == before)
+
+
+def grid_body(screen: DataScreen, row: int) -> str:
+    grid = screen.query_one("#grid", DataTable)
+    return str(grid.get_row_at(row)[screen.columns.index("body") + 1])
