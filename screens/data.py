@@ -270,24 +270,31 @@ class DataScreen(DataView):
         meta = self.meta
         cols = columns(meta.declared if meta else (), meta.inferred if meta else (), rows)
         styles = kind_styles(self.app.get_css_variables())
+        body = [
+            [cell_text(field_value(doc, c), c, CELL_WIDTH, compact_ids=True) for c in cols]
+            for doc in rows
+        ]
         if cols != self.columns:
+            # Fixed widths from the first page: columns never jump as pages come and go.
             self.columns = cols
             grid.clear(columns=True)
             grid.add_column(" ", key="·", width=1)
-            for c in cols:
-                grid.add_column(clean_line(c), key=c)
+            for i, c in enumerate(cols):
+                width = max([len(c), *(len(r[i][0]) for r in body)])
+                grid.add_column(clean_line(c), key=c, width=min(width, CELL_WIDTH))
         else:
             grid.clear()
-        for doc in rows:
+        for doc, cells in zip(rows, body, strict=True):
             doc_id = str(doc.get("_id"))
             mark = "■" if doc_id in self.selected else ("•" if doc_id in self.changed else " ")
-            cells = [Text(mark, style="bold")]
-            for c in cols:
-                text, kind = cell_text(field_value(doc, c), c, CELL_WIDTH)
-                cells.append(
+            grid.add_row(
+                Text(mark, style="bold"),
+                *(
                     Text(text, style=styles.get(kind, ""), no_wrap=True, overflow="ellipsis")
-                )
-            grid.add_row(*cells, key=doc_id)
+                    for text, kind in cells
+                ),
+                key=doc_id,
+            )
         if keep is not None and keep in grid.rows:
             grid.move_cursor(row=grid.get_row_index(keep), animate=False)
         elif at == "bottom" and grid.row_count:
@@ -356,7 +363,11 @@ class DataScreen(DataView):
             pos = f"{before + grid.cursor_row + 1:,}" if n else "0"
         of = f"{total:,}" if total is not None else f"≥{window.seen_rows:,}"
         order = "newest first" if self.expr.order == "desc" else "oldest first"
-        parts = [f"row {pos} of {of}", order]
+        if not n and window.complete:
+            empty = "no documents match the filter" if self.expr.active else "no documents yet"
+            parts = [empty, "a adds one" if not source.is_system(self.table) else order]
+        else:
+            parts = [f"row {pos} of {of}", order]
         if self.expr.active:
             parts.append(f"filter: {clean_line(self.expr.text(), 60)}")
         if self.selected:

@@ -20,6 +20,7 @@ from tui.safety.text import clean_line
 SYSTEM_FIELDS = ("_id", "_creationTime")
 CellKind = Literal["unset", "null", "string", "id", "number", "bigint", "boolean", "bytes", "array", "object", "time"]  # fmt: skip
 MAX_CELL = 60
+SHORT_ID = 12
 
 
 class _Missing:
@@ -100,11 +101,19 @@ def _compact(value: Value) -> str:
     return str(value)
 
 
-def cell_text(value: Value, field: str = "", limit: int = MAX_CELL) -> tuple[str, CellKind]:
-    """(text, kind) for one grid cell; strings unquoted, containers abbreviated."""
+def cell_text(
+    value: Value, field: str = "", limit: int = MAX_CELL, *, compact_ids: bool = False
+) -> tuple[str, CellKind]:
+    """(text, kind) for one grid cell; strings unquoted, containers abbreviated.
+
+    ``compact_ids`` (the grid): ids cut to ``SHORT_ID`` characters and times to the second, so
+    the fields that differ get the width; the detail view shows both whole."""
     kind = kind_of(value, field)
     if kind == "time":
         text = format_time(float(value))
+        text = text[:19] if compact_ids else text
+    elif kind == "id" and compact_ids:
+        text = value[: SHORT_ID - 1] + "…"
     elif kind in ("string", "id"):
         text = value
     elif kind == "array":
