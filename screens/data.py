@@ -8,6 +8,7 @@ follows the server live (a subscription on the sync socket), paused while the pa
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
-from screens.data_view import PAGE_SIZE, DataView, PageReady, TablesLoaded
+from screens.data_view import PAGE_SIZE, CountReady, DataView, PageReady, TablesLoaded
 from screens.widgets.doc_tree import kind_styles
 from tui.convex.models import DocumentPage
 from tui.data import source
@@ -80,6 +81,9 @@ class DataScreen(DataView):
         self._loading = False
         self._live_worker: Worker[None] | None = None
         self._visible = True
+        self._cells: dict[str, tuple[dict[str, Any], list[Text]]] = {}
+        self._styles: dict[Any, Any] = {}
+        self._position_text = ""
 
     # ------------------------------------------------------------ layout
 
@@ -113,8 +117,20 @@ class DataScreen(DataView):
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", lambda _: self.refresh_tables(), init=True)
         self.watch(self.app, "deploy_generation", lambda _: self.refresh_tables(), init=False)
+        self.watch(self.app, "theme", self._theme_changed, init=True)
         tables.focus()
         self._show_position()
+
+    def _theme_changed(self, _theme: str) -> None:
+        self._styles = kind_styles(self.app.get_css_variables())
+        self._cells.clear()
+        if self.window is not None:
+            self.columns = []
+            self._render_grid(self._cursor_id())
+
+    def _cursor_id(self) -> str | None:
+        doc = self.cursor_doc()
+        return str(doc["_id"]) if doc else None
 
     def on_screen_suspend(self) -> None:
         self._visible = False
@@ -201,22 +217,35 @@ class DataScreen(DataView):
         self.changed.clear()
         self._stop_live()
         self.generation += 1
-        self.query_one("#grid", DataTable).border_title = clean_line(name)
+        grid = self.query_one("#grid", DataTable)
+        if grid.border_title != clean_line(name):
+            grid.border_title = clean_line(name)
         self._load_table(self.generation, name)
 
     @work(group="page", exclusive=True, exit_on_error=False, description="open table")
     async def _load_table(self, generation: int, name: str) -> None:
         self._loading = True
+        window = self._new_window(name, self.expr)
         try:
-            meta = await source.table_meta(self.client, name)
-            count = await source.count(self.client, name)
-            window = self._new_window(name, self.expr)
-            await window.load_first()
+            # The first page paints as soon as it (and the column order) is here; counting a
+            # big table can take longer, so the count follows.
+            meta, _ = await asyncio.gather(
+                source.table_meta(self.client, name), window.load_first()
+            )
         finally:
             self._loading = False
-        if generation == self.generation:
-            self.meta, self.count, self.window = meta, count, window
-            self.post_message(PageReady(generation, at="top"))
+        if generation != self.generation:
+            return
+        self.meta, self.count, self.window = meta, None, window
+        self.post_message(PageReady(generation, at="top"))
+        count = await source.count(self.client, name)
+        self.post_message(CountReady(generation, count))
+
+    @on(CountReady)
+    def _count_ready(self, message: CountReady) -> None:
+        if message.generation == self.generation:
+            self.count = message.count
+            self._show_position()
 
     def _new_window(self, name: str, expr: FilterExpr) -> PageWindow:
         client = self.client
@@ -259,42 +288,40 @@ class DataScreen(DataView):
     def _page_ready(self, message: PageReady) -> None:
         if message.generation != self.generation:
             return
-        self._render_grid(message.keep, message.at)
+        self._render_grid(message.keep, message.at, append=message.append)
         if self.window is not None and self.window.errors:
             self._filter_error("; ".join(self.window.errors))
         self._start_live()
 
-    def _render_grid(self, keep: str | None = None, at: str = "") -> None:
+    def _render_grid(self, keep: str | None = None, at: str = "", *, append: bool = False) -> None:
         grid = self.query_one("#grid", DataTable)
         rows = self.display_rows()
         meta = self.meta
         cols = columns(meta.declared if meta else (), meta.inferred if meta else (), rows)
-        styles = kind_styles(self.app.get_css_variables())
-        body = [
-            [cell_text(field_value(doc, c), c, CELL_WIDTH, compact_ids=True) for c in cols]
-            for doc in rows
-        ]
+        if cols != self.columns:
+            self._cells.clear()
+        body = [self._row_cells(doc, cols) for doc in rows]
+        self._cells = {str(doc["_id"]): (doc, cells) for doc, cells in zip(rows, body, strict=True)}
+        shown = [str(k.value) for k in grid.rows]
+        ids = [str(doc["_id"]) for doc in rows]
         if cols != self.columns:
             # Fixed widths from the first page: columns never jump as pages come and go.
             self.columns = cols
             grid.clear(columns=True)
             grid.add_column(" ", key="·", width=1)
             for i, c in enumerate(cols):
-                width = max([len(c), *(len(r[i][0]) for r in body)])
+                width = max([len(c), *(len(r[i + 1].plain) for r in body)])
                 grid.add_column(clean_line(c), key=c, width=min(width, CELL_WIDTH))
+            start = 0
+        elif append and (start := _common_tail(shown, ids)) >= 0:
+            # Scrolling on drops rows at the top and adds rows at the bottom: move only those.
+            for key in shown[: len(shown) - start]:
+                grid.remove_row(key)
         else:
             grid.clear()
-        for doc, cells in zip(rows, body, strict=True):
-            doc_id = str(doc.get("_id"))
-            mark = "■" if doc_id in self.selected else ("•" if doc_id in self.changed else " ")
-            grid.add_row(
-                Text(mark, style="bold"),
-                *(
-                    Text(text, style=styles.get(kind, ""), no_wrap=True, overflow="ellipsis")
-                    for text, kind in cells
-                ),
-                key=doc_id,
-            )
+            start = 0
+        for doc_id, cells in zip(ids[start:], body[start:], strict=True):
+            grid.add_row(*self._marked(doc_id, cells), key=doc_id)
         if keep is not None and keep in grid.rows:
             grid.move_cursor(row=grid.get_row_index(keep), animate=False)
         elif at == "bottom" and grid.row_count:
@@ -302,6 +329,23 @@ class DataScreen(DataView):
         elif at == "top":
             grid.move_cursor(row=0, animate=False)
         self._show_position()
+
+    def _row_cells(self, doc: dict[str, Any], cols: list[str]) -> list[Text]:
+        """A document's cells, computed once per document object (pages are re-rendered often)."""
+        doc_id = str(doc["_id"])
+        cached = self._cells.get(doc_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        styles = self._styles
+        cells = [Text(" ")]
+        for c in cols:
+            text, kind = cell_text(field_value(doc, c), c, CELL_WIDTH, compact_ids=True)
+            cells.append(Text(text, style=styles.get(kind, ""), no_wrap=True, overflow="ellipsis"))
+        return cells
+
+    def _marked(self, doc_id: str, cells: list[Text]) -> list[Text]:
+        mark = "■" if doc_id in self.selected else ("•" if doc_id in self.changed else " ")
+        return [Text(mark, style="bold"), *cells[1:]]
 
     def cursor_doc(self) -> dict[str, Any] | None:
         grid = self.query_one("#grid", DataTable)
@@ -317,13 +361,16 @@ class DataScreen(DataView):
         if window is None or self._loading:
             return
         n = event.data_table.row_count
-        if event.cursor_row >= n - 1 - EDGE:
+        # The grid's cursor now, not the event's: a re-render's clear() queues a highlight of
+        # row 0 that is stale once the cursor is back on its document.
+        row = event.data_table.cursor_row
+        if row >= n - 1 - EDGE:
             forward = not self.reversed
             if window.at_end if forward else window.at_start:
                 return
             self._loading = True
             self._fetch_more(self.generation, window, forward, "bottom")
-        elif event.cursor_row <= EDGE:
+        elif row <= EDGE:
             forward = self.reversed
             if window.at_end if forward else window.at_start:
                 return
@@ -340,16 +387,17 @@ class DataScreen(DataView):
         finally:
             self._loading = False
         if moved and generation == self.generation:
-            self.post_message(PageReady(generation, keep=str(doc["_id"]) if doc else None, at=edge))
+            keep = str(doc["_id"]) if doc else None
+            self.post_message(PageReady(generation, keep, edge, append=forward != self.reversed))
 
     def _show_position(self) -> None:
         label = self.query_one("#position", Static)
         window, grid = self.window, self.query_one("#grid", DataTable)
         if self.table is None:
-            label.update(Text("enter opens a table · S system tables · ^P Table: <name>"))
+            self._set_position(label, "enter opens a table · S system tables · ^P Table: <name>")
             return
         if window is None:
-            label.update(Text("loading…"))
+            self._set_position(label, "loading…")
             return
         n = len(self.display_rows())
         total = (
@@ -374,7 +422,13 @@ class DataScreen(DataView):
             parts.append(f"{len(self.selected)} selected")
         if self.live and self._live_worker is not None:
             parts.append("live")
-        label.update(Text(" · ".join(parts)))
+        self._set_position(label, " · ".join(parts))
+
+    def _set_position(self, label: Static, text: str) -> None:
+        # Called on every cursor move: repaint only when the words change.
+        if text != self._position_text:
+            self._position_text = text
+            label.update(Text(text))
 
     # ------------------------------------------------------------ navigation
 
@@ -434,3 +488,18 @@ class DataScreen(DataView):
             severity="error",
             markup=False,
         )
+
+
+def _common_tail(shown: list[str], ids: list[str]) -> int:
+    """How many of ``ids`` the grid already shows as its last rows, in order (the rest are
+    new rows to append); -1 when the grid cannot be updated by dropping from its top."""
+    if not shown:
+        return 0
+    try:
+        at = ids.index(shown[-1])
+    except ValueError:
+        return -1
+    kept = at + 1
+    if kept > len(shown) or shown[len(shown) - kept :] != ids[:kept]:
+        return -1
+    return kept

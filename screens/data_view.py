@@ -41,6 +41,13 @@ class PageReady(Message):
     generation: int
     keep: str | None = None  # the document id to keep the cursor on
     at: str = ""  # "top"/"bottom": where to put the cursor when `keep` is gone
+    append: bool = False  # rows were added at the bottom (the grid may just append)
+
+
+@dataclass
+class CountReady(Message):
+    generation: int
+    count: int | None
 
 
 @dataclass

@@ -234,6 +234,8 @@ async def test_add_edit_patch_delete_through_the_pane(box: SandboxThread) -> Non
         await until(pilot, lambda: len(all_docs(box, "messages")) == before + 2, what="added")
         await until(pilot, lambda: grid_body(screen, 0) == "added 2", what="view reflects server")
         # Edit the top document: the diff is shown, then saved.
+        screen.query_one("#grid", DataTable).move_cursor(row=0)
+        await pilot.pause()
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, TextDialog))
         dialog = app.screen

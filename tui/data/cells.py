@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from tui.convex import values
@@ -44,10 +45,16 @@ def kind_of(value: Value, field: str = "") -> CellKind:
     if isinstance(value, float | int):
         return "time" if field == "_creationTime" else "number"
     if isinstance(value, str):
-        return "id" if is_id(value) else "string"
+        return "id" if _is_id(value) else "string"
     if isinstance(value, bytes):
         return "bytes"
     return "array" if isinstance(value, list) else "object"
+
+
+@lru_cache(maxsize=8192)
+def _is_id(text: str) -> bool:
+    # Decoding an id is costly (base32, checksum, re-encode) and grid cells repeat (userId).
+    return 31 <= len(text) <= 37 and is_id(text)
 
 
 def format_number(x: float) -> str:
