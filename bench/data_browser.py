@@ -192,26 +192,7 @@ async def measure(url: str, key: str, runs: int, scroll: int) -> dict[str, Any]:
                 return window.last > last and not screen._loading
 
             grid.move_cursor(row=grid.row_count - 1)
-            try:
-                await until(pilot, moved, timeout=10)
-            except TimeoutError:
-                print(
-                    "DEBUG",
-                    window.last,
-                    last,
-                    window.seen_rows,
-                    grid.row_count,
-                    grid.cursor_row,
-                    screen._loading,
-                    window.first,
-                    sorted(window.pages),
-                    len(window.cursors),
-                    window.last_page,
-                    screen.window is window,
-                    screen.reversed,
-                    file=sys.stderr,
-                )
-                raise
+            await until(pilot, moved)
         after = rss_mb()
         scroll_s = time.perf_counter() - scrolled_started
         out["rows_in_memory"] = len(window.rows())

@@ -157,12 +157,7 @@ class DataEdits(PaneScreen):
         )
         doc_type = meta.document_type if meta else None
 
-        def check(text: str) -> str | None:
-            try:
-                validate(parse_documents(text), doc_type)
-            except EditError as exc:
-                return str(exc)
-            return None
+        check = schema_check(parse_documents, doc_type)
 
         def typed(text: str | None) -> None:
             if text is None:
@@ -192,12 +187,7 @@ class DataEdits(PaneScreen):
             return
         doc_type = self.meta.document_type if self.meta else None
 
-        def check(text: str) -> str | None:
-            try:
-                validate([parse_document(text)], doc_type)
-            except EditError as exc:
-                return str(exc)
-            return None
+        check = schema_check(lambda text: [parse_document(text)], doc_type)
 
         def edited(text: str | None) -> None:
             if text is None:
@@ -401,3 +391,18 @@ class DataEdits(PaneScreen):
             bar.add_class("-hidden")
             return
         bar.update(total=message.total, progress=message.done)
+
+
+def schema_check(
+    parse: Callable[[str], list[dict[str, Any]]], document_type: Any
+) -> Callable[[str], str | None]:
+    """The editor's check: the text parses and every document matches the table's schema."""
+
+    def check(text: str) -> str | None:
+        try:
+            validate(parse(text), document_type)
+        except EditError as exc:
+            return str(exc)
+        return None
+
+    return check

@@ -270,3 +270,21 @@ async def test_add_edit_patch_delete_through_the_pane(box: SandboxThread) -> Non
 def grid_body(screen: DataScreen, row: int) -> str:
     grid = screen.query_one("#grid", DataTable)
     return str(grid.get_row_at(row)[screen.columns.index("body") + 1])
+
+
+async def test_clear_table_asks_for_its_name_then_empties_it() -> None:
+    with SandboxThread(memory=True, seed="demo") as sb:
+        app = app_for(sb)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pane(pilot, app)
+            await open_table(pilot, screen, "messages")
+            await pilot.press("X")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press(*"message", "enter")  # not the name: refused
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen) and all_docs(sb, "messages")
+            await pilot.press("s", "enter")
+            await until(pilot, lambda: not all_docs(sb, "messages"), what="cleared")
+            await until(pilot, lambda: not grid_ids(screen), what="the view reflects it")
+            assert "no documents yet" in str(screen.query_one("#position").render())
+            await until(pilot, lambda: {t.name: t.count for t in screen.tables}["messages"] == 0)
