@@ -394,7 +394,7 @@ class DataScreen(DataView):
         label = self.query_one("#position", Static)
         window, grid = self.window, self.query_one("#grid", DataTable)
         if self.table is None:
-            self._set_position(label, "enter opens a table · S system tables · ^P Table: <name>")
+            self._set_position(label, "enter opens a table · S system tables")
             return
         if window is None:
             self._set_position(label, "loading…")
