@@ -480,8 +480,8 @@ class DataScreen(DataView):
             return
         error = worker.error
         self._loading = False
-        if worker.group == "edit":
-            return  # the edit mixin reports its own failures
+        if worker.group == "tables":
+            self._message(f"Cannot read the tables: {clean_line(str(error))} — r retries.")
         self.notify(
             f"{worker.description}: {clean_line(str(error))}",
             title="Error",

@@ -288,3 +288,21 @@ async def test_clear_table_asks_for_its_name_then_empties_it() -> None:
             await until(pilot, lambda: not grid_ids(screen), what="the view reflects it")
             assert "no documents yet" in str(screen.query_one("#position").render())
             await until(pilot, lambda: {t.name: t.count for t in screen.tables}["messages"] == 0)
+
+
+@pytest.mark.parametrize("case", ["dead url", "wrong key"])
+async def test_unreachable_or_refused_deployment_is_said(box: SandboxThread, case: str) -> None:
+    url = "http://127.0.0.1:9" if case == "dead url" else box.url
+    s = dataclasses.replace(
+        settings(url=url), admin_key=Secret("convex-self-hosted|01" + "ab" * 40)
+    )
+    app = make_app(s, prober=FakeProber(), docker=FakeDocker())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, what="client")
+        await pilot.press("4")
+        screen = data(app)
+        message = screen.query_one("#message")
+        await until(pilot, lambda: "Cannot read the tables" in str(message.render()), timeout=20)
+        text = str(message.render())
+        assert ("Cannot reach" in text) if case == "dead url" else ("key" in text.lower())
+        assert "ab" * 40 not in text  # the key itself never shows
