@@ -428,7 +428,7 @@ class DataScreen(DataView):
         # Called on every cursor move: repaint only when the words change.
         if text != self._position_text:
             self._position_text = text
-            label.update(Text(text))
+            label.update(Text(text), layout=False)  # a fixed one-line box
 
     # ------------------------------------------------------------ navigation
 
