@@ -306,3 +306,16 @@ async def test_unreachable_or_refused_deployment_is_said(box: SandboxThread, cas
         text = str(message.render())
         assert ("Cannot reach" in text) if case == "dead url" else ("key" in text.lower())
         assert "ab" * 40 not in text  # the key itself never shows
+
+
+async def test_palette_opens_any_table_by_name(box: SandboxThread) -> None:
+    from tests.ui.test_shell import hits
+
+    app = app_for(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Table: authAccounts")
+        await until(pilot, lambda: hits(app), what="hits")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.table == "authAccounts", what="table opened")
