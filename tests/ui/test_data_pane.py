@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -319,3 +320,27 @@ async def test_palette_opens_any_table_by_name(box: SandboxThread) -> None:
         await until(pilot, lambda: hits(app), what="hits")
         await pilot.press("enter")
         await until(pilot, lambda: screen.table == "authAccounts", what="table opened")
+
+
+async def test_export_from_the_pane_writes_the_filtered_set(
+    box: SandboxThread, tmp_path: Path
+) -> None:
+    from tui.data.export import read_jsonl
+
+    app = app_for(box)
+    target = tmp_path / "pending.jsonl"
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await open_table(pilot, screen, "tasks")
+        assert screen.apply_filter("status = pending")
+        await until(pilot, lambda: screen.window is not None and screen.expr.active)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, PromptDialog))
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        want = [d for d in all_docs(box, "tasks") if d["status"] == "pending"]
+        # The progress bar hides once the last page is written.
+        bar = screen.query_one("#progress")
+        await until(pilot, lambda: target.exists() and bar.has_class("-hidden"), what="exported")
+        got = read_jsonl(target.read_text())
+        assert [d["_id"] for d in got] == [d["_id"] for d in want]
