@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
     logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
     add_twin_flags(logs)  # the Logs pane's filter model: --filter, --level, --containers, …
+    from tui.data.command import add_parser as add_data_parser
+
+    add_data_parser(sub, add)
     serve = add("serve", "serve the console to a browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -222,6 +225,10 @@ def _dispatch(command: str, args: argparse.Namespace, console: ConsoleEntry | No
         from tui.convex.commands import logs_main
 
         return logs_main(args, settings_from_args(args))
+    if command == "data":
+        from tui.data.command import data_main
+
+        return data_main(args, settings_from_args(args))
     if command == "status":
         from tui.status.status_cmd import status_main
 

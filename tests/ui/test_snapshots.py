@@ -98,3 +98,57 @@ def test_doctor_modal(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def data_pane(*keys: str) -> Any:
+    """The Data pane on a fixed fake client, `tasks` open (times shown in UTC)."""
+
+    async def run_before(pilot: Any) -> None:
+        from tests.ui.data_fakes import FakeDataClient
+
+        app = pilot.app
+        app.convex = FakeDataClient()
+        await pilot.press("4")
+        app.convex_generation += 1
+        screen = app.screen
+        await until(pilot, lambda: len(screen.tables) == 4, what="tables")
+        tables = screen.query_one("#tables")
+        tables.focus()
+        await pilot.pause()
+        tables.move_cursor(row=tables.get_row_index("tasks"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.table == "tasks", what="tasks")
+        await until(pilot, lambda: screen.window is not None and screen.window.loaded, what="page")
+        if keys:
+            await pilot.press(*keys)
+        # Not workers.wait_for_complete(): the live page's subscription never completes.
+        await until(pilot, lambda: not screen._loading and screen.window.loaded, what="settled")
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Any:
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_data_pane(snap_compare: Any, size: tuple[int, int], utc: Any) -> None:
+    assert snap_compare(build(), terminal_size=size, run_before=data_pane())
+
+
+def test_data_document_detail(snap_compare: Any, utc: Any) -> None:
+    assert snap_compare(build(), terminal_size=(80, 24), run_before=data_pane("enter"))
+
+
+def test_data_filtered(snap_compare: Any, utc: Any) -> None:
+    keys = ("slash", *"status = pending", "enter")
+    assert snap_compare(build(), terminal_size=(120, 40), run_before=data_pane(*keys))

@@ -26,6 +26,7 @@ SCREEN_OF = {
     "env.tcss": "EnvScreen",
     "env_edit.tcss": "EnvEditScreen",
     "data.tcss": "DataScreen",
+    "data_dialogs.tcss": "DataDialog",
     "functions.tcss": "FunctionsScreen",
     "act_as.tcss": "ActAsScreen",
     "function_history.tcss": "FunctionHistoryScreen",

@@ -109,6 +109,7 @@ class SandboxServer:
         self.log_poll_seconds = log_poll_seconds
         self._tmp: Path | None = None
         self._runners: list[web.AppRunner] = []
+        # (method, path) of every API request, oldest first: tests assert what was (not) sent.
         self.url = ""
         self.site_url = ""
         self.admin_key = ""

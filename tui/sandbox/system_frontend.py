@@ -95,7 +95,9 @@ def compile_filter(clauses: list[dict[str, Any]]) -> Callable[[Doc], bool]:
         def check(doc: Doc, op: str = op, field: str = field, val: Any = val) -> bool:
             got = _field(doc, field)
             if op in ("type", "notype"):
-                is_type = type_name(got) == val or (
+                # The dashboard names a missing field "unset" (lib/filters.ts TypeFilterValue).
+                want = "undefined" if val == "unset" else val
+                is_type = type_name(got) == want or (
                     val == "id" and isinstance(got, str) and _looks_like_id(got)
                 )
                 return is_type if op == "type" else not is_type
@@ -128,7 +130,9 @@ def parse_filters(
     """Decode the dashboard's base64 FilterExpression → (index eq, predicate, order)."""
     if not encoded:
         return [], None, "desc"
-    data = json.loads(base64.b64decode(encoded))
+    # js-base64 decode: the dashboard sends the URL-safe alphabet without padding (encodeURI).
+    padded = encoded.replace("-", "+").replace("_", "/") + "=" * (-len(encoded) % 4)
+    data = json.loads(base64.b64decode(padded))
     order = data.get("order") or "desc"
     clauses = list(data.get("clauses") or [])
     eq: list[tuple[str, Any]] = []
@@ -138,7 +142,14 @@ def parse_filters(
             dict(reg.tables[table].indexes).get(index["name"], ()) if table in reg.tables else ()
         )
         for field, clause in zip(fields, index.get("clauses") or [], strict=False):
-            if clause.get("enabled") is False or clause.get("type", "indexEq") != "indexEq":
+            if clause.get("enabled") is False:
+                continue
+            if clause.get("type") == "indexRange":  # the last clause: bounds on the next field
+                for op_key, value_key in (("lowerOp", "lowerValue"), ("upperOp", "upperValue")):
+                    if clause.get(op_key):
+                        clauses.append(
+                            {"op": clause[op_key], "field": field, "value": clause.get(value_key)}
+                        )
                 continue
             if field in INDEXED_FIELDS and len(eq) == 0:
                 eq.append((field, values.decode(clause.get("value"))))

@@ -1,0 +1,173 @@
+"""What the Data pane and ``convex-tui data`` read from a deployment, through ``ConvexClient``.
+
+User tables page through the dashboard's ``paginatedTableDocuments`` (filters, order, index);
+the system tables a CLI user can read (``_storage``, ``_scheduled_functions``) through the CLI's
+``_system/cli/tableData`` (reference §5.4), which takes no filter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tui.convex.errors import FunctionError, MalformedResponse
+from tui.convex.models import DocumentPage, FunctionResult, IndexInfo, TableInfo
+from tui.data.cells import index_fields, schema_fields, schema_tables, shape_fields
+from tui.data.filters import FilterExpr
+
+PAGE_PATH = "_system/frontend/paginatedTableDocuments"
+CLI_PAGE_PATH = "_system/cli/tableData"
+SYSTEM_TABLES = ("_scheduled_functions", "_storage")
+# The tables `@convex-dev/auth` (the workspace's auth) defines: shown with the user tables.
+AUTH_TABLES = frozenset(
+    {
+        "users",
+        "authAccounts",
+        "authSessions",
+        "authRefreshTokens",
+        "authVerificationCodes",
+        "authVerifiers",
+        "authRateLimits",
+    }
+)
+
+
+class DataClient(Protocol):
+    """The part of ``ConvexClient`` the Data capability reads with (tests may fake it)."""
+
+    async def query(self, path: str, args: Mapping[str, Any] | None = None) -> FunctionResult: ...
+
+    async def list_tables(self) -> list[TableInfo]: ...
+
+    async def shapes(self) -> dict[str, Any]: ...
+
+    async def schema(self) -> dict[str, Any] | None: ...
+
+    async def indexes(self, table: str) -> list[IndexInfo]: ...
+
+    async def get_document(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    async def table_for_id(self, doc_id: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TableEntry:
+    name: str
+    count: int | None
+    system: bool = False
+
+    @property
+    def auth(self) -> bool:
+        return self.name in AUTH_TABLES
+
+
+@dataclass(frozen=True, slots=True)
+class TableMeta:
+    """Schema and shape of one table: what the grid's columns and the schema view show."""
+
+    name: str
+    declared: tuple[str, ...] = ()  # schema order, empty without a schema
+    inferred: tuple[str, ...] = ()  # the server's inferred shape
+    indexes: tuple[IndexInfo, ...] = ()
+    index_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    document_type: Mapping[str, Any] | None = None  # the schema's validator JSON
+    shape: Mapping[str, Any] | None = None
+    has_schema: bool = False
+
+
+def is_system(table: str) -> bool:
+    return table.startswith("_")
+
+
+async def list_tables(client: DataClient, *, system: bool = False) -> list[TableEntry]:
+    """User tables (auth tables included) with counts; the readable system tables on request."""
+    out = [TableEntry(t.name, t.count) for t in await client.list_tables()]
+    if system:
+        out.extend(TableEntry(name, None, system=True) for name in SYSTEM_TABLES)
+    return out
+
+
+async def fetch_page(
+    client: DataClient,
+    table: str,
+    cursor: str | None,
+    expr: FilterExpr,
+    page_size: int,
+) -> DocumentPage:
+    if is_system(table):
+        args: dict[str, Any] = {
+            "table": table,
+            "order": expr.order,
+            "paginationOpts": {"numItems": page_size, "cursor": cursor},
+        }
+        raw = (await client.query(CLI_PAGE_PATH, args)).value
+    else:
+        args = {
+            "paginationOpts": {"numItems": page_size, "cursor": cursor},
+            "table": table,
+            "filters": expr.encode(),
+        }
+        raw = (await client.query(PAGE_PATH, args)).value
+    return parse_page(raw)
+
+
+def page_args(table: str, cursor: str | None, expr: FilterExpr, page_size: int) -> dict[str, Any]:
+    """The arguments of a user table's page query (also what the live subscription sends)."""
+    return {
+        "paginationOpts": {"numItems": page_size, "cursor": cursor},
+        "table": table,
+        "filters": expr.encode(),
+    }
+
+
+def parse_page(raw: Any) -> DocumentPage:
+    if not isinstance(raw, dict) or not isinstance(raw.get("page"), list):
+        raise MalformedResponse("The page query did not return a page.")
+    docs = tuple(d for d in raw["page"] if isinstance(d, dict) and "_id" in d)
+    errors = tuple(
+        str(d.get("error")) for d in raw["page"] if isinstance(d, dict) and "_id" not in d
+    )
+    done = bool(raw.get("isDone"))
+    cursor = raw.get("continueCursor")
+    return DocumentPage(docs, None if done or cursor is None else str(cursor), done, errors)
+
+
+async def table_meta(client: DataClient, table: str) -> TableMeta:
+    """Schema fields, inferred shape and indexes, each best effort (a failure leaves it empty)."""
+    if is_system(table):
+        return TableMeta(table)
+
+    async def safe(coro: Any) -> Any:
+        try:
+            return await coro
+        except (FunctionError, MalformedResponse):
+            return None
+
+    schema, shapes, indexes = await asyncio.gather(
+        safe(client.schema()), safe(client.shapes()), safe(client.indexes(table))
+    )
+    table_def = schema_tables(schema).get(table)
+    shape = (shapes or {}).get(table)
+    doc_type = table_def.get("documentType") if table_def else None
+    return TableMeta(
+        table,
+        tuple(schema_fields(table_def)),
+        tuple(shape_fields(shape if isinstance(shape, Mapping) else None)),
+        tuple(indexes or ()),
+        index_fields(table_def),
+        doc_type if isinstance(doc_type, Mapping) else None,
+        shape if isinstance(shape, Mapping) else None,
+        table_def is not None,
+    )
+
+
+async def count(client: DataClient, table: str) -> int | None:
+    if is_system(table):
+        return None
+    try:
+        n = (await client.query("_system/frontend/tableSize", {"tableName": table})).value
+    except FunctionError:
+        return None
+    return int(n) if isinstance(n, int | float) else None
