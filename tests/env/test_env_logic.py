@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tui.config import CliOverrides, Settings, load_settings
-from tui.env.auth import AUTH_TABLES, check_auth_config, check_tables, check_vars
+from tui.convex.models import AUTH_TABLES
+from tui.env.auth import check_auth_config, check_tables, check_vars
 from tui.env.local import apply_plan, diff, local_variables
 from tui.env.model import MASK, EnvChange, plan_text, shown_value
 from tui.env.view import deployment_rows, local_rows

@@ -15,6 +15,18 @@ LOG_LEVELS = ("LOG", "INFO", "WARN", "ERROR", "DEBUG")
 _PLAIN_LINE = re.compile(r"^\[(LOG|INFO|WARN|ERROR|DEBUG)\] ?(.*)$", re.DOTALL)
 _TRUNCATED = " (truncated due to length)"
 
+# The tables `...authTables` from @convex-dev/auth/server adds (the seed's auth section): the
+# Data pane marks them, the Env pane checks the schema has them.
+AUTH_TABLES: tuple[str, ...] = (
+    "users",
+    "authAccounts",
+    "authSessions",
+    "authRefreshTokens",
+    "authVerificationCodes",
+    "authVerifiers",
+    "authRateLimits",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class LogLine:

@@ -13,25 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.convex.errors import FunctionError, MalformedResponse
-from tui.convex.models import DocumentPage, FunctionResult, IndexInfo, TableInfo
+from tui.convex.models import AUTH_TABLES, DocumentPage, FunctionResult, IndexInfo, TableInfo
 from tui.data.cells import index_fields, schema_fields, schema_tables, shape_fields
 from tui.data.filters import FilterExpr
 
 PAGE_PATH = "_system/frontend/paginatedTableDocuments"
 CLI_PAGE_PATH = "_system/cli/tableData"
 SYSTEM_TABLES = ("_scheduled_functions", "_storage")
-# The tables `@convex-dev/auth` (the workspace's auth) defines: shown with the user tables.
-AUTH_TABLES = frozenset(
-    {
-        "users",
-        "authAccounts",
-        "authSessions",
-        "authRefreshTokens",
-        "authVerificationCodes",
-        "authVerifiers",
-        "authRateLimits",
-    }
-)
 
 
 class DataClient(Protocol):

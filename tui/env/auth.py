@@ -8,18 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tui.convex.models import AUTH_TABLES
 from tui.doctor.checks import Check
 
-# The tables `...authTables` from @convex-dev/auth/server adds.
-AUTH_TABLES = (
-    "users",
-    "authAccounts",
-    "authSessions",
-    "authRefreshTokens",
-    "authVerificationCodes",
-    "authVerifiers",
-    "authRateLimits",
-)
 AUTH_VARS = ("JWT_PRIVATE_KEY", "JWKS", "SITE_URL")
 _DOMAIN = re.compile(r"domain\s*:\s*([^,\n}]+)")
 
