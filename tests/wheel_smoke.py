@@ -17,8 +17,7 @@ from pathlib import Path
 async def main() -> int:
     import screens
     import styles
-    from screens.app import make_app
-    from screens.coming_next import ComingNextScreen
+    from screens.app import PANE_CLASSES, make_app
     from screens.confirm import ConfirmScreen
     from screens.help import HelpScreen
     from screens.profile_picker import ProfilePickerScreen
@@ -30,13 +29,13 @@ async def main() -> int:
     styles_dir = Path(styles.__file__).parent
     print(f"screens from {Path(screens.__file__).parent}")
     tcss = sorted(p.name for p in styles_dir.glob("*.tcss"))
+    # Every pane's stylesheet (styles/<pane>.tcss) and the dialogs pushed below.
     expected = {
         "app.tcss",
-        "status.tcss",
-        "coming_next.tcss",
         "confirm.tcss",
         "help.tcss",
         "profile_picker.tcss",
+        *(f"{pane}.tcss" for pane, _title, _what in PANES),
     }
     missing = expected - set(tcss)
     assert not missing, f"missing from the installed styles/: {sorted(missing)}"
@@ -56,7 +55,7 @@ async def main() -> int:
         assert isinstance(app.screen, StatusScreen)
         for pane, _title, _what in PANES[1:]:
             await pilot.press(str([p for p, _, _ in PANES].index(pane) + 1))
-            assert isinstance(app.screen, ComingNextScreen), pane
+            assert type(app.screen).__name__ == PANE_CLASSES[pane], pane
         await pilot.press("1")
         for screen in (
             HelpScreen({}),

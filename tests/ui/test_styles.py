@@ -17,7 +17,6 @@ STYLES = sorted((Path(__file__).resolve().parents[2] / "styles").glob("*.tcss"))
 # styles/<file>.tcss -> the screen class whose CSS_PATH names it (app.tcss is global).
 SCREEN_OF = {
     "status.tcss": "StatusScreen",
-    "coming_next.tcss": "ComingNextScreen",
     "confirm.tcss": "ConfirmScreen",
     "doctor.tcss": "DoctorScreen",
     "help.tcss": "HelpScreen",
