@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.data_view import PAGE_SIZE, CountReady, DataView, PageReady, TablesLoaded
-from screens.widgets.doc_tree import kind_styles
+from screens.widgets.cell_styles import kind_styles
 from tui.convex.models import DocumentPage
 from tui.data import source
 from tui.data.cells import cell_text, columns, field_value

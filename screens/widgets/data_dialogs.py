@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
-from screens.widgets.doc_tree import DocTree
+from screens.widgets.json_tree import JsonTree
 
 T = TypeVar("T")
 Check = Callable[[str], str | None]  # text → error message, or None when acceptable
@@ -53,17 +53,19 @@ class DocumentDialog(DataDialog[tuple[str, str] | None]):
         doc_id = str(self.doc.get("_id", ""))
         with Vertical(id="dialog"):
             yield Static(Content(f"{self.table} · {doc_id}"), id="title")
-            yield DocTree(self.doc, title=self.table, id="tree")
+            yield JsonTree(self.table, id="tree")
             yield Static(
                 Content("enter on an id opens it · e edit · d delete · c copy id · esc close"),
                 id="hint",
             )
 
     def on_mount(self) -> None:
-        self.query_one(DocTree).focus()
+        tree = self.query_one(JsonTree)
+        tree.show(self.doc)  # the Functions pane's tree: Convex types marked, ids are links
+        tree.focus()
 
-    @on(DocTree.IdSelected)
-    def _open(self, event: DocTree.IdSelected) -> None:
+    @on(JsonTree.IdSelected)
+    def _open(self, event: JsonTree.IdSelected) -> None:
         self.dismiss(("open", event.doc_id))
 
     def action_choose(self, what: str) -> None:

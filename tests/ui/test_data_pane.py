@@ -17,7 +17,7 @@ from screens.confirm import ConfirmScreen
 from screens.data import DataScreen
 from screens.pane import PaneTarget
 from screens.widgets.data_dialogs import DocumentDialog, PromptDialog, TextDialog
-from screens.widgets.doc_tree import DocTree
+from screens.widgets.json_tree import JsonTree
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, settings
 from tui.config import Secret
@@ -104,12 +104,14 @@ async def test_tables_with_counts_then_tasks_page_and_detail(box: SandboxThread)
         await until(pilot, lambda: isinstance(app.screen, DocumentDialog), what="detail")
         dialog = app.screen
         assert isinstance(dialog, DocumentDialog) and dialog.doc["_id"] == docs[0]["_id"]
-        tree = dialog.query_one(DocTree)
+        tree = dialog.query_one(JsonTree)
         # Move to the userId leaf (an id link) and follow it: the user document opens.
         line = next(
             i
             for i in range(tree.last_line + 1)
-            if (n := tree.get_node_at_line(i)) is not None and n.data == docs[0]["userId"]
+            if (n := tree.get_node_at_line(i)) is not None
+            and n.data is not None
+            and n.data.value == docs[0]["userId"]
         )
         tree.move_cursor_to_line(line)
         await pilot.press("enter")
