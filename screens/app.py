@@ -1,12 +1,11 @@
 """The Textual console: a thin App that builds clients from settings and installs the panes.
 
 The only module under `tui/` that imports Textual. Entry points for the CLI:
-`run_console(settings)`, `demo_main(args)`; tests build the App with `make_app(...)`.
+`run_console(settings)` (the demo's is in screens/demo.py); tests build the App with `make_app(...)`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import importlib
@@ -443,52 +442,6 @@ def run_console(settings: Settings) -> int:
     app = ConsoleApp(settings)
     result = app.run()
     return int(result or app.return_code or 0)
-
-
-def demo_main(args: argparse.Namespace) -> int:
-    """`convex-tui demo`: an in-process sandbox seeded with the demo app, and the console on it."""
-    from tui.sandbox.project import start_project_sandbox
-
-    sandbox = start_project_sandbox(getattr(args, "project", None), "convex-tui demo")
-    if sandbox is None:
-        return 1
-    try:
-        if getattr(args, "no_console", False):
-            return _serve_only(sandbox)
-        base = load_settings(
-            CliOverrides(
-                url=sandbox.url,
-                admin_key=sandbox.admin_key,
-                config_path=getattr(args, "config", None),
-                read_only=bool(getattr(args, "read_only", False)),
-            )
-        )
-        settings = dataclasses.replace(
-            base,
-            profile="demo",
-            site_url=sandbox.site_url,
-            dashboard_url="",  # the sandbox has no dashboard: shown as n/a, never probed
-            external_api_url=None,
-            external_site_url=None,
-            protected=False,
-        )
-        return run_console(settings)
-    finally:
-        sandbox.stop()
-
-
-def _serve_only(sandbox: Any) -> int:
-    import threading
-
-    print(f"API URL:  {sandbox.url}", file=sys.stderr)
-    print(f"Site URL: {sandbox.site_url}", file=sys.stderr)
-    print("Admin key:", file=sys.stderr)
-    print(sandbox.admin_key, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ class _Console:
         return run_console(settings)
 
     def demo(self, args: argparse.Namespace) -> int:
-        from screens.app import demo_main
+        from screens.demo import demo_main
 
         return demo_main(args)
 

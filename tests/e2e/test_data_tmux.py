@@ -40,7 +40,7 @@ def test_open_tasks_filter_by_status_open_a_document(tmux: Tmux) -> None:  # noq
     tmux.keys("Enter")
     screen, _ = tmux.wait_for(lambda s: "enter on an id opens it" in s, what="document detail")
     assert re.search(r"tasks · [0-9a-z]{31,37}", screen)
-    assert "status: in_progress" in screen
+    assert 'status: "in_progress"' in screen  # the JSON tree quotes strings
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "enter on an id opens it" not in s, what="detail closed")
     tmux.keys("Escape")
