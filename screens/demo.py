@@ -38,6 +38,7 @@ def demo_main(args: argparse.Namespace) -> int:
             external_api_url=None,
             external_site_url=None,
             protected=False,
+            in_process_sandbox=True,
         )
         return run_console(settings)
     finally:

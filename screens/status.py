@@ -390,8 +390,18 @@ class StatusScreen(ContainerActions):
             self.query_one("#docker-message", Static).add_class("-hidden")
 
     def _show_empty_hint(self, project: str | None) -> None:
-        where = self._matched_by or selector_for(self.host.context.settings).describe()
+        settings = self.host.context.settings
+        where = self._matched_by or selector_for(settings).describe()
         widget = self.query_one("#docker-message", Static)
+        if settings.in_process_sandbox:  # `convex-tui demo`: nothing to start, nothing wrong
+            widget.update(
+                Text(
+                    "The demo's sandbox runs inside convex-tui: no containers. In a workspace, "
+                    f"the deployment's containers show here (matched by {where})."
+                )
+            )
+            widget.remove_class("-hidden")
+            return
         # The command on a line of its own: a narrow pane never breaks it in two.
         widget.update(
             Text(f"No containers matched by {where}. Start them with:\n  docker compose up -d")

@@ -183,3 +183,25 @@ async def test_profile_switch_runs_the_checks_for_the_new_target(
         app.apply_profile("broken")
         await until(pilot, lambda: "env.parse" in notice_ids(app), SOON, "notice after switch")
         assert f"{env}:1: cannot parse line" in shown(app)
+
+
+async def test_no_containers_hint_says_start_them_or_that_the_demo_has_none(tmp_path: Path) -> None:
+    """A workspace with no containers is told how to start them; the demo's in-process sandbox
+    (no containers by design) is not told to run `docker compose up -d`."""
+    base = target(tmp_path, "http://127.0.0.1:9", FOREIGN_KEY)
+    for settings, expected, absent in (
+        (base, "docker compose up -d", "demo's sandbox"),
+        (dataclasses.replace(base, in_process_sandbox=True), "demo's sandbox", "compose up"),
+    ):
+        app = make_app(
+            settings, docker=FakeDocker(containers=()), clock=fixed_clock, connect_convex=False
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            message = app.screen.query_one("#docker-message", Static)
+
+            def hint_shown(m: Static = message) -> bool:
+                return "-hidden" not in m.classes
+
+            await until(pilot, hint_shown, what="hint")
+            text = plain(message)
+            assert expected in text and absent not in text, text

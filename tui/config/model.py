@@ -91,6 +91,8 @@ class Settings:
     settings_file: Path
     settings_file_exists: bool
     problems: tuple[str, ...] = field(default=())
+    # The in-process sandbox of `convex-tui demo`: no containers, no dashboard (not an error).
+    in_process_sandbox: bool = False
 
     def __repr__(self) -> str:  # the dataclass repr is fine: admin_key is a Secret
         return f"Settings(profile={self.profile!r}, url={self.url!r}, key={self.admin_key!r})"
