@@ -112,8 +112,9 @@ class DataScreen(DataView):
 
     def on_mount(self) -> None:
         tables = self.query_one("#tables", DataTable)
-        tables.add_column("table", key="name")
+        # Counts first: at 80 columns a long name (authVerificationCodes) would push them off.
         tables.add_column("docs", key="count")
+        tables.add_column("table", key="name")
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", lambda _: self.refresh_tables(), init=True)
         self.watch(self.app, "deploy_generation", lambda _: self.refresh_tables(), init=False)
@@ -186,8 +187,8 @@ class DataScreen(DataView):
             count = "" if entry.count is None else f"{entry.count:,}"
             style = "italic" if entry.system else ""
             widget.add_row(
-                Text(clean_line(entry.name), style=style),
                 Text(count, justify="right"),
+                Text(clean_line(entry.name), style=style),
                 key=entry.name,
             )
         users = [t for t in self.tables if not t.system]
