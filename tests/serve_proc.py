@@ -33,7 +33,8 @@ class Served:
     stderr: str  # everything serve printed before it answered
 
 
-def _wait_http(url: str, timeout: float) -> None:
+def wait_http(url: str, timeout: float = 20.0) -> None:
+    """Poll ``url`` until it answers 200 (bounded)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -82,7 +83,7 @@ def serve_process(
                 assert chunk, f"serve exited: {seen!r}"
                 seen += chunk
                 match = URL_LINE.search(seen.decode(errors="replace"))
-        _wait_http(match.group(1), 20)
+        wait_http(match.group(1), 20)
         yield Served(proc, port, match.group(1), match.group(2), seen.decode(errors="replace"))
     finally:
         proc.terminate()

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from rich.style import Style
 
+from screens.widgets.cells import theme_color
 from tui.data.cells import CellKind
 
 # Theme variables per Convex type (Rich styles cannot read TCSS variables themselves).
@@ -22,9 +23,7 @@ KIND_VARIABLE: dict[CellKind, str] = {
 
 
 def kind_styles(variables: Mapping[str, str]) -> dict[CellKind, Style]:
-    out: dict[CellKind, Style] = {}
-    for kind, name in KIND_VARIABLE.items():
-        value = variables.get(name, "")
-        color = value[:7] if value.startswith("#") else None
-        out[kind] = Style(color=color, underline=kind == "id")
-    return out
+    return {
+        kind: Style(color=theme_color(variables, name) or None, underline=kind == "id")
+        for kind, name in KIND_VARIABLE.items()
+    }

@@ -17,14 +17,16 @@ _VARIABLE: dict[Tone, str] = {
 }
 
 
+def theme_color(variables: Mapping[str, str], name: str) -> str:
+    """A theme variable as a colour Rich can parse ("" when it is not a plain colour)."""
+    value = variables.get(name, "")
+    # Some variables carry an alpha suffix (#RRGGBBAA) Rich cannot parse; keep #RRGGBB.
+    return value[:7] if value.startswith("#") else ""
+
+
 def tone_colors(variables: Mapping[str, str]) -> dict[Tone, str]:
     """Theme colours for each tone (DataTable cells take Rich styles, not TCSS variables)."""
-    out: dict[Tone, str] = {}
-    for tone, name in _VARIABLE.items():
-        value = variables.get(name, "")
-        # Some variables carry an alpha suffix (#RRGGBBAA) Rich cannot parse; keep #RRGGBB.
-        out[tone] = value[:7] if value.startswith("#") else ""
-    return out
+    return {tone: theme_color(variables, name) for tone, name in _VARIABLE.items()}
 
 
 def cell(value: Cell | str, colors: Mapping[Tone, str]) -> Text:

@@ -61,20 +61,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer")
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def served(sandbox: Any, tmp_path: Path) -> Iterator[str]:
     with serve_process(sandbox.url, sandbox.admin_key, tmp_path) as proc:
