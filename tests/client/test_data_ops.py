@@ -9,9 +9,10 @@ from aiohttp import web
 
 from tests.client.scripted import Scripted
 from tui.config.secret import Secret
-from tui.convex.client import UNDEFINED_PLACEHOLDER, UNSET, ConvexClient
+from tui.convex.client import UNSET, ConvexClient
 from tui.convex.ids import encode_id
 from tui.convex.models import ClearProgress, Filter, group_by_module
+from tui.convex.wire import UNDEFINED_PLACEHOLDER
 
 KEY = Secret("convex-self-hosted|01" + "cd" * 40)
 DOC_ID = encode_id(10001, bytes(range(16)))

@@ -10,14 +10,12 @@ first use, shared by all subscriptions. Usable from a plain ``asyncio.run`` scri
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from tui.config.secret import Secret
-from tui.convex import values
 from tui.convex.backoff import Backoff
 from tui.convex.errors import (
     BadAdminKey,
@@ -46,22 +44,15 @@ from tui.convex.models import (
 )
 from tui.convex.sync_client import SyncClient
 from tui.convex.sync_types import Subscription
-from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
-
-# Sent in place of a value to mean "remove this field" (system-udfs lib/values.ts).
-UNDEFINED_PLACEHOLDER = (
-    "__CONVEX_PLACEHOLDER_undefined_I23atX0jcndVbFgXoQZffsih7eAqktCyFjgUuAeNBtfr3ySOljPSPSEOPFgprk"
-    "dBO3zXNiGEJxmJ5ZFPc5C5qKesG80QRPvlJe8vgSxAt9feLTwxTg4PHfVwUaTEJU67FDwldWmTxp1guMPwxQ2jOuhEryTBf3mQ"
+from tui.convex.wire import (
+    UNDEFINED_PLACEHOLDER,
+    UNSET,
+    check_success,
+    encode_filters,
+    index_info,
+    page_opts,
 )
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
-"""Use as a value in :meth:`ConvexClient.patch_fields` to remove the field."""
+from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
 
 StateListener = Callable[[ConnectionState], None]
 
@@ -254,7 +245,7 @@ class ConvexClient:
             }
         except FunctionNotFound:
             page = await self._value(
-                "_system/cli/tables", {"paginationOpts": _page_opts(1000, None)}
+                "_system/cli/tables", {"paginationOpts": page_opts(1000, None)}
             )
             names = {str(t["name"]): None for t in page.get("page", [])}
         limit = asyncio.Semaphore(8)
@@ -285,7 +276,7 @@ class ConvexClient:
             expr = encode_filters(filters or (), order)
         raw = await self._value(
             "_system/frontend/paginatedTableDocuments",
-            {"paginationOpts": _page_opts(page_size, cursor), "table": table, "filters": expr},
+            {"paginationOpts": page_opts(page_size, cursor), "table": table, "filters": expr},
         )
         if not isinstance(raw, dict) or not isinstance(raw.get("page"), list):
             raise MalformedResponse("paginatedTableDocuments did not return a page.")
@@ -330,7 +321,7 @@ class ConvexClient:
             raw = [i for i in (data or {}).get("indexes", []) if i.get("table") == table]
         if not isinstance(raw, list):
             raise MalformedResponse("indexes did not return a list.")
-        return [_index(item) for item in raw if isinstance(item, dict)]
+        return [index_info(item) for item in raw if isinstance(item, dict)]
 
     async def schema(self) -> dict[str, Any] | None:
         """The active schema JSON, or None when no schema is pushed."""
@@ -350,7 +341,7 @@ class ConvexClient:
         self.guard.check(
             WriteRequest(WriteKind.DATA_EDIT, f"add {len(documents)} document(s) to {table}")
         )
-        _check_success(
+        check_success(
             await self._mutate(
                 "_system/frontend/addDocument", {"table": table, "documents": list(documents)}
             ),
@@ -365,7 +356,7 @@ class ConvexClient:
             WriteRequest(WriteKind.DATA_EDIT, f"patch {len(ids)} document(s) in {table}")
         )
         encoded = {k: (UNDEFINED_PLACEHOLDER if v is UNSET else v) for k, v in fields.items()}
-        _check_success(
+        check_success(
             await self._mutate(
                 "_system/frontend/patchDocumentsFields",
                 {"table": table, "fields": encoded, "ids": list(ids)},
@@ -376,7 +367,7 @@ class ConvexClient:
     async def replace_document(self, doc_id: str, document: Mapping[str, Any]) -> None:
         self.guard.check(WriteRequest(WriteKind.DATA_EDIT, f"replace document {doc_id}"))
         body = {k: v for k, v in document.items() if k not in ("_id", "_creationTime")}
-        _check_success(
+        check_success(
             await self._mutate(
                 "_system/frontend/replaceDocument", {"id": doc_id, "document": body}
             ),
@@ -392,7 +383,7 @@ class ConvexClient:
                 raise NotFound(f"No table holds document {doc_id}.")
             to_delete.append({"id": doc_id, "tableName": table})
         if to_delete:
-            _check_success(
+            check_success(
                 await self._mutate("_system/frontend/deleteDocuments", {"toDelete": to_delete}),
                 "deleteDocuments",
             )
@@ -473,45 +464,6 @@ class ConvexClient:
     @property
     def sync(self) -> SyncClient:
         return self._sync
-
-
-def _page_opts(num: int, cursor: str | None) -> dict[str, Any]:
-    return {"numItems": num, "cursor": cursor}
-
-
-def encode_filters(filters: Sequence[Filter], order: str = "desc") -> str:
-    """Base64 of the dashboard's FilterExpression JSON; values in Convex encoded JSON."""
-    clauses = [
-        {
-            "op": f.op,
-            "field": f.field,
-            "value": values.encode(f.value),
-            "enabled": f.enabled,
-            "id": str(i),
-        }
-        for i, f in enumerate(filters)
-    ]
-    expr = {"clauses": clauses, "order": order}
-    return base64.b64encode(json.dumps(expr).encode("utf-8")).decode("ascii")
-
-
-def _check_success(result: Any, what: str) -> None:
-    if isinstance(result, dict) and result.get("success") is False:
-        raise FunctionError(f"{what} failed: {result.get('error') or 'unknown error'}", path=what)
-
-
-def _index(raw: Mapping[str, Any]) -> IndexInfo:
-    fields = raw.get("fields")
-    backfill = raw.get("backfill")
-    state = backfill.get("state") if isinstance(backfill, dict) else None
-    if isinstance(fields, list):
-        return IndexInfo(
-            str(raw.get("name")), tuple(str(f) for f in fields), state, bool(raw.get("staged"))
-        )
-    kind: Literal["search", "vector"] = (
-        "vector" if isinstance(fields, dict) and "vectorField" in fields else "search"
-    )
-    return IndexInfo(str(raw.get("name")), dict(fields or {}), state, bool(raw.get("staged")), kind)
 
 
 __all__ = ["FORMAT", "UNSET", "ConvexClient", "Subscription", "encode_filters"]
