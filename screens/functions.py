@@ -364,7 +364,10 @@ class FunctionsScreen(PaneScreen):
         self._set_status(Text(clean(view.status)), view.tone)
         result_tree = self.query_one("#fn-result", JsonTree)
         result_tree.border_title = view.title
-        result_tree.show(view.value)
+        if view.has_value:
+            result_tree.show(view.value)
+        else:  # a refusal or a lost call has no value: never show a stale or made-up `null`
+            result_tree.clear()
         shown = [clean_line(str(line), 400) for line in view.logs[-MAX_LOG_LINES:]]
         self._update_text(self.query_one("#fn-logs", Static), Text("\n".join(shown)))
 

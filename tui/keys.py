@@ -49,6 +49,9 @@ APP_KEYS: tuple[KeySpec, ...] = (
         "Lock/unlock",
         "Toggle read-only mode (unlocking a protected target asks for its name).",
         show=False,
+        # The lock works from anywhere, an argument editor or input included (they would
+        # otherwise take ctrl+e as "end of line": the End key still does that).
+        priority=True,
     ),
     KeySpec(
         "app.deploy",

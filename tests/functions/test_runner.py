@@ -24,6 +24,7 @@ async def test_outcomes_are_told_apart(sandbox: SandboxServer) -> None:
         assert ok.outcome == "ok" and ok.request_id
         view = report_view(ok)
         assert view.status.startswith("✓ tasks:list") and view.tone == "" and view.logs
+        assert view.has_value
 
         failed = await run_report(client, spec("tasks.js:create", "Mutation"), {"title": " "})
         view = report_view(failed)
@@ -60,6 +61,7 @@ async def test_read_only_refuses_before_sending(sandbox: SandboxServer) -> None:
         refused = await run_report(client, spec("tasks.js:create", "Mutation"), {"title": "x"})
         assert refused.outcome == "refused" and len(sandbox.request_log) == before
         assert "read-only" in report_view(refused).status
+        assert not report_view(refused).has_value  # the pane shows no result, not `null`
         assert (await run_report(client, spec("tasks.js:list", "Query"), {})).outcome == "ok"
 
 

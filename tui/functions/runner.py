@@ -126,6 +126,7 @@ class ReportView:
     title: str
     value: Any
     logs: tuple[Any, ...]
+    has_value: bool = True  # False: nothing came back (refused, cancelled, transport error)
 
 
 def report_view(report: CallReport) -> ReportView:
@@ -142,13 +143,14 @@ def report_view(report: CallReport) -> ReportView:
         status = f"✗ function error{took}{rid}: {err.summary}"
         title = "ConvexError data" if err.has_data else "Error"
         return ReportView(
-            status, "-error", title, err.data if err.has_data else None, err.log_lines
+            status, "-error", title, err.data if err.has_data else None, err.log_lines, err.has_data
         )
     if report.outcome == "refused":
         return ReportView(
-            f"⊘ refused, nothing sent: {report.error}", "-refused", "Result", None, ()
+            f"⊘ refused, nothing sent: {report.error}", "-refused", "Result", None, (), False
         )
     if report.outcome == "cancelled":
         status = f"Cancelled {report.spec.path}: the console stopped waiting."
-        return ReportView(status, "-refused", "Result", None, ())
-    return ReportView(f"✗ transport error{took}: {report.error}", "-error", "Result", None, ())
+        return ReportView(status, "-refused", "Result", None, (), False)
+    status = f"✗ transport error{took}: {report.error}"
+    return ReportView(status, "-error", "Result", None, (), False)
