@@ -204,3 +204,15 @@ async def test_logs_resume_across_restart_without_duplicates() -> None:
         await first.stop()
         if restarted is not None:
             await restarted.stop()
+
+
+async def test_without_a_key_system_calls_say_the_key_is_missing(sandbox: object) -> None:
+    """The backend answers a keyless system call with "Could not find public function"; the
+    client says what is actually missing (every pane shows this message)."""
+    async with ConvexClient(sandbox.url, None) as c:  # type: ignore[attr-defined]
+        with pytest.raises(errors.PermissionDenied, match="No admin key"):
+            await c.list_functions()
+        with pytest.raises(errors.PermissionDenied, match="No admin key"):
+            await c.list_tables()
+        # A user function is still the function's business (public queries need no key).
+        assert isinstance((await c.query("tasks:list", {})).value, list)

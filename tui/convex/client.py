@@ -215,10 +215,26 @@ class ConvexClient:
         )
 
     async def _value(self, path: str, args: Mapping[str, Any] | None = None) -> Any:
-        return (await self.query(path, args)).value
+        try:
+            return (await self.query(path, args)).value
+        except FunctionError as exc:
+            raise self._no_key(path) or exc from None
 
     async def _mutate(self, path: str, args: Mapping[str, Any]) -> Any:
-        return (await self.mutation(path, args)).value
+        try:
+            return (await self.mutation(path, args)).value
+        except FunctionError as exc:
+            raise self._no_key(path) or exc from None
+
+    def _no_key(self, path: str) -> PermissionDenied | None:
+        """Without a key the backend answers a system function with "Could not find public
+        function": say what is actually missing."""
+        if self.admin_key is not None or not path.startswith("_system/"):
+            return None
+        return PermissionDenied(
+            "No admin key: the deployment's system functions need one. Set "
+            "CONVEX_SELF_HOSTED_ADMIN_KEY (e.g. in .env.convex.local)."
+        )
 
     async def list_functions(self) -> list[FunctionSpec]:
         raw = await self._value("_system/cli/modules:apiSpec", {})
