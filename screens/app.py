@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -30,7 +30,7 @@ from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
 from tui.config.secret import Secret
-from tui.keys import APP_KEYS, PANES, unknown_ids
+from tui.keys import APP_KEYS, PANES, display_keys, unknown_ids
 from tui.safety.guard import WriteKind, WriteRequest, guard_for
 from tui.safety.text import clean, clean_line, scrub_secret, show_url
 from tui.status.services import ContainerBackend, Prober, ServiceProber
@@ -226,6 +226,12 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         message = scrub_secret(clean(message), key.reveal() if key else None)
         title = scrub_secret(clean_line(title, 80), key.reveal() if key else None)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys in plain ASCII (`enter`, `up`, `^r`), as the help screen shows them: Textual's
+        glyphs (`⏎`, `↑`) have no agreed cell width, and a terminal that draws one two cells
+        wide shifts the footer by a cell."""
+        return binding.key_display or display_keys(binding.key)
 
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)

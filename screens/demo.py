@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 from typing import Any
 
 from screens.app import run_console
@@ -27,6 +28,10 @@ def demo_main(args: argparse.Namespace) -> int:
                 url=sandbox.url,
                 admin_key=sandbox.admin_key,
                 config_path=getattr(args, "config", None),
+                # --project: the Scripts pane lists that workspace's scripts, D deploys it.
+                project_dir=Path(args.project).resolve()
+                if getattr(args, "project", None)
+                else None,
                 read_only=bool(getattr(args, "read_only", False)),
             )
         )

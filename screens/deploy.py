@@ -20,6 +20,7 @@ from tui.safety.guard import WriteKind, WriteRefused, WriteRequest
 from tui.scripts.board import DEPLOY, DEV, RunBoard, guard_exit
 from tui.scripts.deploy import DeploySummary, parse_output, with_functions
 from tui.scripts.runner import ProcessRun, RunState, fmt_seconds, make_run
+from tui.scripts.view import nothing_to_run
 from tui.scripts.workspace import Script, Workspace, read_workspace
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class ProcessHost(App[int]):
                         markup=False)  # fmt: skip
             self.open_in("scripts", PaneTarget("script", DEPLOY))
             return
+        if self._nothing_to_run("deploy"):
+            return
         script = self.workspace().deploy
         settings = self.context.settings
         what = f"deploy functions to {settings.profile}"
@@ -124,6 +127,15 @@ class ProcessHost(App[int]):
             ),
             confirmed,
         )
+
+    def _nothing_to_run(self, what: str) -> bool:
+        ws = self.workspace()
+        if not nothing_to_run(ws.has_package_json, self.context.settings.in_process_sandbox):
+            return False
+        self.notify(f"No {what} in the demo: it runs the built-in demo app and {ws.root} has no "
+                    "package.json. `convex-tui demo --project DIR` pushes DIR's functions to the "
+                    "sandbox; then D and b work on them.", severity="warning", markup=False)  # fmt: skip
+        return True
 
     def start_deploy(self, script: Script) -> ProcessRun:
         run = self.board.start(DEPLOY, self.new_run(script, DEPLOY))
@@ -180,6 +192,8 @@ class ProcessHost(App[int]):
         self.start_dev()
 
     def start_dev(self) -> ProcessRun | None:
+        if self._nothing_to_run("dev:backend"):
+            return None
         script = self.workspace().dev
         if not self.write_allowed(WriteKind.SCRIPT, "run dev:backend", script.command_line):
             return None

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from screens.widgets.footer import ConsoleFooter
 from screens.widgets.header import ConsoleHeader
 from tui.safety.guard import WriteGuard, WriteKind
 
@@ -75,7 +75,7 @@ class PaneScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield ConsoleFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

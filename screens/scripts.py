@@ -26,12 +26,13 @@ from tui.scripts.board import DEPLOY, DEV
 from tui.scripts.history import HistoryEntry
 from tui.scripts.keys import SCRIPTS_KEYS
 from tui.scripts.runner import ProcessRun, fmt_seconds
-from tui.scripts.view import state_cell, status_line
+from tui.scripts.view import demo_explainer, nothing_to_run, state_cell, status_line
 from tui.scripts.workspace import Script, Workspace
 
 if TYPE_CHECKING:
     from screens.deploy import ProcessHost
 
+SCRIPT_ACTIONS = frozenset({spec.action for spec in SCRIPTS_KEYS})
 COLUMNS = ("script", "state", "what it does")
 HISTORY_COLUMNS = ("started", "script", "took", "status", "last line")
 
@@ -58,6 +59,9 @@ class ScriptsScreen(PaneScreen):
         table: DataTable[Text] = DataTable(id="scripts", cursor_type="row")
         table.border_title = "Scripts"
         yield table
+        explainer = Static(id="explainer", classes="-hidden")
+        explainer.border_title = "Scripts · what this pane does"
+        yield explainer
         yield Static(id="command")
         log = RichLog(id="output", wrap=True, markup=False, highlight=False, max_lines=5000)
         log.border_title = "Output"
@@ -103,6 +107,8 @@ class ScriptsScreen(PaneScreen):
         self._subscribe()
         self._workspace = ws = self.procs.workspace()
         table = self.query_one("#scripts", DataTable)
+        if self._explain_demo(ws):
+            return
         keep = table.cursor_row
         table.clear()
         colors = tone_colors(self.app.get_css_variables())
@@ -130,6 +136,27 @@ class ScriptsScreen(PaneScreen):
         if ws.problem:
             self.notify(ws.problem, severity="warning", markup=False)
         self._show_selected()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The demo's explainer: no script keys in the footer (nothing to run).
+        if action in SCRIPT_ACTIONS and self.is_mounted:
+            return not self.query_one("#scripts").has_class("-hidden")
+        return True
+
+    def _explain_demo(self, ws: Workspace) -> bool:
+        """The demo without a workspace: say what the pane does instead of offering a deploy
+        of a directory that is not a Convex app."""
+        demo = nothing_to_run(ws.has_package_json, self.host.context.settings.in_process_sandbox)
+        for widget in (self.query_one("#scripts"), self.query_one("#command"),
+                       self.query_one("#output")):  # fmt: skip
+            widget.set_class(demo, "-hidden")
+        explainer = self.query_one("#explainer", Static)
+        explainer.set_class(not demo, "-hidden")
+        self.refresh_bindings()
+        if demo:
+            self._workspace = None
+            explainer.update(Text(demo_explainer(str(ws.root))))
+        return demo
 
     def selected(self) -> Script | None:
         table = self.query_one("#scripts", DataTable)
@@ -285,6 +312,8 @@ class ScriptsScreen(PaneScreen):
             self.notify(f"Copied: {script.command_line}", timeout=3, markup=False)
 
     def action_history(self) -> None:
+        if self._workspace is None:  # the demo's explainer stays in place
+            return
         history = self.query_one("#history", DataTable)
         log = self.query_one("#output", RichLog)
         if not history.has_class("-hidden"):

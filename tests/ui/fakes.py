@@ -36,6 +36,7 @@ def settings(
     profiles: dict[str, Profile] | None = None,
     keymap: dict[str, str] | None = None,
     compose_project: str | None = "convex",
+    in_process_sandbox: bool = False,
 ) -> Settings:
     return Settings(
         profile=profile,
@@ -58,6 +59,7 @@ def settings(
         profiles=profiles or {},
         settings_file=Path("/nonexistent/config.toml"),
         settings_file_exists=False,
+        in_process_sandbox=in_process_sandbox,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, RichLog
+from textual.widgets._footer import FooterKey
 
 from screens.app import ConsoleApp, make_app
 from screens.scripts import ScriptsScreen
@@ -169,3 +170,41 @@ async def test_protected_target_deploys_only_after_unlock_and_typed_name(tmp_pat
         run = await until(pilot, lambda: app.board.runs.get(DEPLOY), what="deploy started")
         await until(pilot, lambda: not run.running, what="deploy finished")
         assert run.exit_status == 0
+
+
+async def test_demo_without_workspace_explains_instead_of_offering_a_deploy(
+    tmp_path: Path,
+) -> None:
+    """`convex-tui demo` from a directory with no package.json: the pane says what it does in a
+    workspace, hides the script keys, and neither D nor b starts anything."""
+    empty = tmp_path / "not-a-workspace"
+    empty.mkdir()
+    app = build(empty, in_process_sandbox=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        screen = scripts(app)
+        explainer = screen.query_one("#explainer")
+        assert explainer.display and not screen.query_one("#scripts").display
+        text = str(explainer.render())
+        assert "deploy:functions, dev:backend" in text and "convex-tui demo --project" in text
+        assert str(empty) in text
+        footer_actions = {k.action for k in app.screen.query(FooterKey) if k.display}
+        assert "run" not in footer_actions and "dev" not in footer_actions
+        assert "help" in footer_actions
+        await pilot.press("b", "r", "enter")  # hidden script keys: nothing happens
+        await pilot.press("D")  # the App's deploy key: says why not
+        await until(pilot, lambda: app._notifications, what="the explanation")
+        assert not app.board.runs, "nothing ran"
+        [note] = list(app._notifications)
+        assert note.message.startswith("No deploy in the demo") and "--project" in note.message
+
+
+async def test_a_workspace_in_the_sandbox_lists_its_scripts(tmp_path: Path) -> None:
+    """`demo --project DIR` (the sandbox, a workspace): the scripts as in any workspace."""
+    app = build(make_workspace(tmp_path / "ws"), in_process_sandbox=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        screen = scripts(app)
+        assert not screen.query_one("#explainer").display
+        names = [str(k.value) for k in screen.query_one("#scripts", DataTable).rows]
+        assert names[:2] == ["deploy:functions", "dev:backend"]

@@ -1,0 +1,76 @@
+"""The key footer, fitted to the terminal's width: whole keys only, `? Help` and the palette kept.
+
+Textual's Footer lays every key out in one row and lets the row run past the screen's edge; the
+palette key is docked over the right end. At 80 columns the overflowing row showed through the
+palette key's right margin (`^p paletter`) and a key was cut mid-word (`d De`). This footer
+hides the keys that do not fit instead (the last ones first, `? Help` never), so the row never
+overflows and nothing is drawn under the palette key.
+"""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+# Kept whatever the width: the way to every other key.
+ESSENTIAL_ACTIONS = frozenset({"help"})
+
+
+def fit_keys(widths: list[int], essential: list[bool], room: int) -> list[bool]:
+    """Which keys to show: in order, the essential ones first, then the rest while they fit."""
+    used = sum(w for w, e in zip(widths, essential, strict=True) if e)
+    shown = list(essential)
+    for i, (width, keep) in enumerate(zip(widths, essential, strict=True)):
+        if keep:
+            continue
+        if used + width > room:
+            break  # stop at the first that does not fit: later keys never jump ahead
+        used += width
+        shown[i] = True
+    return shown
+
+
+class ConsoleFooter(Footer):
+    """`Footer(compact=True)` that never overflows its row (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._fit()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        keys: list[Widget] = []
+        palette_width = 0
+        for child in self.children:
+            if child.has_class("-command-palette"):
+                palette_width = _cells(child)
+            else:
+                keys.append(child)
+        if not keys:
+            return
+        widths = [_cells(key) for key in keys]
+        essential = [isinstance(k, FooterKey) and k.action in ESSENTIAL_ACTIONS for k in keys]
+        room = self.size.width - palette_width
+        for key, show in zip(keys, fit_keys(widths, essential, room), strict=True):
+            key.display = show
+
+
+def _cells(widget: Widget) -> int:
+    """The cells a footer item takes: its text plus horizontal margin, padding and border."""
+    styles = widget.styles
+    if isinstance(widget, FooterKey):
+        content = widget.render().cell_len
+    else:
+        content = widget.get_content_width(widget.size, widget.size)
+    gutter = styles.gutter.width  # padding + border
+    return content + gutter + styles.margin.left + styles.margin.right

@@ -1,0 +1,92 @@
+"""The footer in a real terminal at 80x24: every pane's last row is whole keys, then `^p palette`.
+
+Textual's own footer let its row run past the screen's edge; in tmux the overflow showed through
+beside the palette key (`^p paletter`, `^p paletteQ`) and a key was cut mid-word (`d De`). Here
+each pane's footer is read back with capture-pane and parsed against the key table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.test_demo_tmux import demo_command
+from tests.e2e.tmux import Tmux, tmux_path
+from tui.keys import APP_KEYS, PANE_KEYS, PANES, KeySpec, display_keys
+
+pytestmark = pytest.mark.tmux
+
+PALETTE = "^p palette"
+
+
+@pytest.fixture
+def tmux80() -> Iterator[Tmux]:
+    if tmux_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
+        print("WARNING: tmux tests skipped: tmux not installed", file=sys.stderr)
+        pytest.skip("tmux not installed (apt-get install tmux)")
+    t = Tmux(80, 24)
+    yield t
+    t.kill()
+
+
+def labels(specs: tuple[KeySpec, ...]) -> list[str]:
+    """What the footer shows for each key: its first key, plain ASCII, and its description."""
+    return [f"{display_keys(s.keys.split(',')[0])} {s.description}" for s in specs if s.show]
+
+
+def parse_footer(line: str, known: list[str]) -> list[str] | None:
+    """The footer's keys in order, or None when the row holds anything but whole known keys
+    followed by the palette key flush with the right edge."""
+    if len(line) != 80 or not line.endswith(PALETTE) or not line.isascii():
+        return None
+    rest = line[: -len(PALETTE)].rstrip()
+    found: list[str] = []
+    while rest:
+        match = next(
+            (k for k in sorted(known, key=len, reverse=True)
+             if rest == k or rest.startswith(k + " ")),
+            None,
+        )  # fmt: skip
+        if match is None:
+            return None
+        found.append(match)
+        rest = rest[len(match) :].lstrip()
+    return found
+
+
+def test_footer_parses() -> None:
+    known = ["/ Filter", "? Help", "q Quit"]
+    assert parse_footer("/ Filter ? Help".ljust(70) + PALETTE, known) == ["/ Filter", "? Help"]
+    assert parse_footer("/ Filter ? He".ljust(70) + PALETTE, known) is None  # a cut key
+    assert parse_footer("/ Filter".ljust(69) + PALETTE + "r", known) is None  # the stray cell
+    assert parse_footer("/ Filter ⏎ x".ljust(70) + PALETTE, [*known, "⏎ x"]) is None  # a glyph
+
+
+def test_every_pane_footer_is_whole_keys_at_80_columns(tmux80: Tmux) -> None:
+    tmux80.start(demo_command())
+    tmux80.wait_for(lambda s: "http up" in s, what="the demo's API up", timeout=30)
+    app_labels = labels(APP_KEYS)
+    for n, (pane, _title, _what) in enumerate(PANES, start=1):
+        pane_labels = labels(PANE_KEYS[pane])
+        known = [*pane_labels, *app_labels]
+        tmux80.keys(str(n))
+
+        # This pane's own footer (its first key shown; the demo's Scripts pane hides its
+        # script keys and says why), whole keys only, `? Help` kept.
+        mark = "what this pane does" if pane == "scripts" else pane_labels[0]
+
+        def whole(screen: str, known: list[str] = known, mark: str = mark) -> bool:
+            keys = parse_footer(screen.splitlines()[-1], known)
+            return (
+                keys is not None
+                and mark in (screen if mark not in known else keys)
+                and ("? Help" in keys)
+            )
+
+        screen, _ = tmux80.wait_for(whole, what=f"pane {n} ({pane}): a footer of whole keys")
+        assert screen.splitlines()[-1].endswith(PALETTE)
