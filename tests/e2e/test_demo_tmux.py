@@ -10,21 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.tmux import Tmux, tmux_path
+from tests.e2e.tmux import Tmux, session
 
 pytestmark = pytest.mark.tmux
 
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    if tmux_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
-        print("WARNING: tmux tests skipped: tmux not installed", file=sys.stderr)
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    t = Tmux(120, 40)
-    yield t
-    t.kill()
+    yield from session(120, 40)
 
 
 def demo_command() -> list[str]:

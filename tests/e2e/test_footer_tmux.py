@@ -7,14 +7,12 @@ each pane's footer is read back with capture-pane and parsed against the key tab
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.test_demo_tmux import demo_command
-from tests.e2e.tmux import Tmux, tmux_path
+from tests.e2e.tmux import Tmux, session
 from tui.keys import APP_KEYS, PANE_KEYS, PANES, KeySpec, display_keys
 
 pytestmark = pytest.mark.tmux
@@ -24,14 +22,7 @@ PALETTE = "^p palette"
 
 @pytest.fixture
 def tmux80() -> Iterator[Tmux]:
-    if tmux_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
-        print("WARNING: tmux tests skipped: tmux not installed", file=sys.stderr)
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    t = Tmux(80, 24)
-    yield t
-    t.kill()
+    yield from session(80, 24)
 
 
 def labels(specs: tuple[KeySpec, ...]) -> list[str]:

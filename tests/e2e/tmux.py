@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
 def tmux_path() -> str | None:
@@ -89,3 +90,17 @@ def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
+
+
+def session(width: int = 120, height: int = 40) -> Iterator[Tmux]:
+    """A tmux fixture's body: fails under CI when tmux is missing, skips loudly elsewhere."""
+    import pytest
+
+    if tmux_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
+        print("WARNING: tmux tests skipped: tmux not installed", file=sys.stderr)
+        pytest.skip("tmux not installed (apt-get install tmux)")
+    t = Tmux(width, height)
+    yield t
+    t.kill()

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.docker_fixtures import IDLE, TEST_IMAGE, ComposeProject
-from tests.e2e.tmux import Tmux, tmux_path
+from tests.e2e.tmux import Tmux, session
 from tests.safety.corpus import PAYLOADS, SGR, offending
 from tests.safety.test_injection_headless import hostile_backend  # noqa: F401 - fixture
 from tui.docker.client import DockerService
@@ -50,13 +50,7 @@ def _hostile_script() -> list[str]:
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    if tmux_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    t = Tmux(120, 40)
-    yield t
-    t.kill()
+    yield from session(120, 40)
 
 
 def raw_pane(t: Tmux) -> str:

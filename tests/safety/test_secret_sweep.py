@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.e2e.tmux import Tmux, tmux_path
+from tests.e2e.tmux import Tmux, session
 from tests.serve_proc import serve_process
 from tui.sandbox.server import SandboxThread
 
@@ -128,13 +128,7 @@ def test_headless_commands_never_show_the_key(deployment: SandboxThread, tmp_pat
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    if tmux_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but tmux is missing (apt-get install tmux)")
-        pytest.skip("tmux not installed (apt-get install tmux)")
-    t = Tmux(120, 40)
-    yield t
-    t.kill()
+    yield from session(120, 40)
 
 
 @pytest.mark.tmux
