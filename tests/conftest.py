@@ -26,7 +26,9 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("CONVEX_TUI_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    for name in (*WORKSPACE_VARS, "CONVEX_TUI_PROFILE"):
+    # pytest-xdist workers set COLUMNS/LINES (80x24): a console started by a test would take
+    # them over the size of its terminal.
+    for name in (*WORKSPACE_VARS, "CONVEX_TUI_PROFILE", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     return None
 

@@ -27,19 +27,15 @@ def demo_command() -> list[str]:
 
 def test_demo_shows_header_and_services_and_answers_keys(tmux: Tmux) -> None:
     tmux.start(demo_command())
-    screen, _ = tmux.wait_for(
-        lambda s: (
-            "http up" in s
-            and re.search(r"│ API\s+up\s+\d+ ms\s+valid …[0-9a-f]{4}\s.*127\.0\.0\.1:\d+", s)
-            is not None
-        ),
-        what="header and API row up",
+    screen = tmux.wait_until(
+        "http up",
+        re.compile(r"^ .*demo.*127\.0\.0\.1"),  # the header: profile and target
+        re.compile(r"│ API\s+up\s+\d+ ms\s+valid …[0-9a-f]{4}\s.*127\.0\.0\.1:\d+"),
+        re.compile(r"│ Site\s+up\s+\d+ ms.*serving, no route at /\s+127\.0\.0\.1:\d+"),
+        # The key as a fingerprint only; its instance is in the detail column beside it.
+        re.compile(r"valid …[0-9a-f]{4}\s+1\.27\.0-sandbox · convex-self-hosted"),
+        what="header, API and site rows up",
     )
-    header = screen.splitlines()[0]
-    assert "demo" in header and "127.0.0.1" in header
-    assert re.search(r"│ Site\s+up\s+\d+ ms.*serving, no route at /\s+127\.0\.0\.1:\d+", screen)
-    # The key as a fingerprint only; its instance is in the detail column beside it.
-    assert re.search(r"valid …[0-9a-f]{4}\s+1\.27\.0-sandbox · convex-self-hosted", screen)
     assert not re.search(r"\|01[0-9a-f]{20}", screen), "the admin key itself never shows"
     tmux.keys("2")
     tmux.wait_for(lambda s: "following ·" in s and "rows" in s, what="logs pane")

@@ -44,14 +44,16 @@ def test_filter_type_arguments_run_and_read(tmux: Tmux, tmp_path: Path) -> None:
     # Replace the template with typed arguments.
     replace_arguments(tmux, '{title: "typed in tmux", priority: 2}')
     tmux.keys("C-r")
-    screen, _ = tmux.wait_for(lambda s: "✓ tasks:create" in s, what="result")
-    assert re.search(r"✓ tasks:create \d+ ms · request [0-9a-f]{16}", screen)
-    assert re.search(r'"[0-9a-z]{31,37}"\s+id', screen), "the new id is shown and marked"
-    assert "Created task" in screen, "the function's log line"
+    screen = tmux.wait_until(
+        re.compile(r"✓ tasks:create \d+ ms · request [0-9a-f]{16}"),
+        re.compile(r'"[0-9a-z]{31,37}"\s+id'),  # the new id, shown and marked
+        "Created task",  # the function's log line
+        what="the result, its id and its log line",
+    )
     # A validation problem is shown inline and nothing runs.
     replace_arguments(tmux, "{title: 5}")
     tmux.keys("C-r")
-    screen, _ = tmux.wait_for(lambda s: "Not sent (field title)" in s, what="inline problem")
+    tmux.wait_until("Not sent (field title)", what="inline problem")
     # ctrl+o: the arguments go through $EDITOR (the console suspends, then reads them back).
     tmux.keys("C-o")
     tmux.wait_for(lambda s: "written by $EDITOR" in s, what="arguments from $EDITOR")

@@ -5,6 +5,7 @@ deploy:functions), dev:backend runs in the background, and quitting leaves no ch
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -58,14 +59,12 @@ def test_run_a_script_deploy_and_quit_clean(tmux: Tmux, tmp_path: Path) -> None:
         tmux.keys("Down")
     tmux.wait_for(lambda s: "$ npm run test" in s, what="command line of the selection")
     tmux.keys("Enter")
-    screen, _ = tmux.wait_for(lambda s: "exit 0 ·" in s and "tested" in s, what="script output")
-    assert "test · started" in screen
+    tmux.wait_until("exit 0 ·", "tested", "test · started", what="script output")
 
     tmux.keys("D")
     tmux.wait_for(lambda s: "Runs: npm run deploy:functions" in s, what="deploy confirmation")
     tmux.keys("y")
-    screen, _ = tmux.wait_for(lambda s: "deployed" in s.splitlines()[0], what="deploy summary")
-    assert "deployed +1 idx" in screen.splitlines()[0]
+    tmux.wait_until("deployed +1 idx", line=0, what="deploy summary in the header")
 
     tmux.keys("b")
     tmux.wait_for(lambda s: "dev running" in s and marker in s, what="dev:backend output")
@@ -106,9 +105,8 @@ def test_deploy_with_the_real_cli_by_key(tmux: Tmux, tmp_path: Path) -> None:  #
         tmux.keys("D")
         tmux.wait_for(lambda s: "Runs: npm run deploy:functions" in s, what="confirmation")
         tmux.keys("y")
-        screen, _ = tmux.wait_for(lambda s: "deployed +" in s.splitlines()[0], timeout=120,
-                                  what="deploy summary in the header")  # fmt: skip
-        assert "fn" in screen.splitlines()[0]
+        screen = tmux.wait_until(re.compile(r"deployed \+.*fn"), line=0, timeout=120,
+                                 what="deploy summary in the header")  # fmt: skip
         assert sandbox.admin_key not in screen
         tmux.keys("6")
         tmux.wait_for(lambda s: "Deployed Convex functions" in s, what="the CLI's output")

@@ -104,7 +104,8 @@ def test_console_renders_the_corpus_inert(
         tmux.keys("g")
         tmux.wait_for(lambda s: "Generate a new admin key" in s, what="confirm")
         tmux.keys("y")
-        screen, _ = tmux.wait_for(lambda s: "STDERR-MARK" in s, what="stderr toast", timeout=30)
+        screen = tmux.wait_until("STDERR-MARK", "[bold red]MARKUP[/]", what="stderr toast",
+                                 timeout=30)  # fmt: skip
         raw = raw_pane(tmux)
         text = SGR.sub("", raw)
         assert not offending(text), offending(text)

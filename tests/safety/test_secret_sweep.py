@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.e2e.tmux import Tmux, session
+from tests.e2e.tmux import Tmux, pane_marker, session
 from tests.serve_proc import serve_process
+from tui.keys import PANES
 from tui.sandbox.server import SandboxThread
 
 KEY = "convex-self-hosted|01" + "5ec7e7" * 12 + "9f3c"
@@ -141,9 +142,18 @@ def test_console_with_every_pane_never_shows_the_key(
     url = f"{deployment.url}?adminKey={KEY}"  # the key inside the URL as well
     tmux.start([sys.executable, "-m", "screens", "--url", url, "console"], env=env)
     tmux.wait_for(lambda s: "Services" in s, what="status pane", timeout=30)
+    panes = [pane for pane, _, _ in PANES]
+    shown = {str(n): pane_marker(pane) for n, pane in enumerate(panes, start=1)}
     for key in ("1", "2", "3", "4", "5", "6", "1", "question", "Escape", "C-p"):
         tmux.keys("?" if key == "question" else key)
-        tmux.wait_for(lambda s: bool(s.strip()), what=f"after {key}")
+        if key in shown:  # the pane itself, not the frame before it, is what gets searched
+            tmux.wait_until(shown[key], line=-1, what=f"pane {key}")
+        elif key == "question":
+            tmux.wait_until("Show every key", what="help")
+        elif key == "Escape":
+            tmux.wait_until(absent=["Show every key"], what="help closed")
+        else:
+            tmux.wait_until("Search for commands", what="the palette")
         sink.append((f"console after {key}", tmux._run("capture-pane", "-e", "-p", "-J").encode()))
         sink.append(
             (f"title after {key}", tmux._run("display-message", "-p", "#{pane_title}").encode())
