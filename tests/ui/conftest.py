@@ -19,9 +19,11 @@ def sandbox() -> Iterator[SandboxThread]:
 
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    from textual.widgets import Input
+    from textual.widgets import Input, TextArea
 
+    # A blinking cursor is in a snapshot or not depending on when the frame is taken.
     monkeypatch.setattr(Input, "cursor_blink", False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False)
 
 
 async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
