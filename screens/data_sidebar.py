@@ -87,10 +87,13 @@ class DataSidebar(DataGridPane):
                 self._render_grid()
             return
         name = default_table(names, self.recent.get(self.deployment_key))
-        if name is not None:
-            self.open_table(name)
-        else:
+        if name is None:
             self._show_position()
+            return
+        self.open_table(name)
+        focused = self.focused
+        if focused is None or focused.id == "tables":
+            self.grid.focus()  # the pane opened on a table: its documents have the keys
 
     def _render_tables(self) -> None:
         widget = self.query_one("#tables", DataTable)
@@ -132,6 +135,9 @@ class DataSidebar(DataGridPane):
         self._subtitle()
 
     def _remember(self, table: str) -> None:
+        widget = self.query_one("#tables", DataTable)
+        if table in widget.rows and widget.cursor_row != widget.get_row_index(table):
+            widget.move_cursor(row=widget.get_row_index(table), animate=False)
         if not source.is_system(table):
             self.recent.save(self.deployment_key, table)
 

@@ -157,7 +157,7 @@ class DocGrid(ScrollView, can_focus=True):
         self.kind_styles: dict[str, Style] = {}
         self._last_view: tuple[int, int, int] | None = None
         self._view_height: int | None = None
-        self.edge_waits = 0  # moves that stopped at the loaded edge (the bench counts them)
+        self.edge_waits = 0  # moves onto a row not loaded yet (the bench counts them)
 
     # ------------------------------------------------------------ what the owner sets
 
@@ -254,8 +254,8 @@ class DocGrid(ScrollView, can_focus=True):
     def move_cursor(self, row: int, *, center: bool = False) -> None:
         old = self.cursor_row
         self.cursor_row = self._clamp(row)
-        if self.cursor_row < row < self.total:
-            self.edge_waits += 1  # the row asked for is not loaded yet
+        if self.key_at(self.cursor_row) is None:
+            self.edge_waits += 1  # the cursor is ahead of the rows loaded so far
         # A scroll repaints the whole view; otherwise only the two rows the cursor left/entered.
         if not self._follow_cursor(center=center) and self.cursor_row != old:
             self._refresh_row(old)
@@ -298,9 +298,9 @@ class DocGrid(ScrollView, can_focus=True):
         await super()._on_key(event)
 
     def _clamp(self, row: int) -> int:
-        if not self.keys:
-            return max(0, min(row, self.total - 1)) if self.total else 0
-        return max(self.first, min(row, self.loaded_end - 1))
+        # Any row of the result: a key press is never lost when it outruns the loaded rows;
+        # the row paints "…" until its page arrives (the owner reads toward the cursor).
+        return max(0, min(row, self.total - 1)) if self.total else 0
 
     def _follow_cursor(self, *, center: bool = False) -> bool:
         """Scroll so the cursor's row is in view; True when the view moved."""
@@ -316,14 +316,15 @@ class DocGrid(ScrollView, can_focus=True):
         return round(self.scroll_y) != top
 
     def validate_scroll_y(self, value: float) -> float:
-        # The view may reach one screen past the loaded rows (painted "…" while they load),
-        # never further: cursor-paged data cannot jump to the middle of a million rows.
+        # The view may reach one screen past the loaded rows and the cursor (painted "…" while
+        # they load), never further: cursor-paged data cannot jump into the middle of a million
+        # rows, so a dragged scrollbar pulls the rows in page by page.
         value = super().validate_scroll_y(value)
         if not self.keys:
             return value
         height = self.view_height
-        low = max(0, self.first - height)
-        high = max(low, self.loaded_end)
+        low = max(0, min(self.first, self.cursor_row) - height)
+        high = max(low, self.loaded_end, self.cursor_row - height + 1)
         return min(max(value, low), high)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
