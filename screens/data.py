@@ -143,6 +143,8 @@ class DataScreen(DataSidebar):
         if worker.group == "tables":
             self._meta_ready.set()  # a page waiting for the schema paints without it
             self._message(f"Cannot read the tables: {clean_line(str(error))} — r retries.")
+            self.tables_error = True
+            self._show_position()
         self.notify(
             f"{worker.description}: {clean_line(str(error))}",
             title="Error",

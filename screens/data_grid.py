@@ -66,6 +66,7 @@ class DataGridPane(DataFilter):
     _loading = False
     _fetching: PageWindow | None = None
     _position_text = ""
+    tables_error = False  # the last table list request failed (the message line says why)
 
     @property
     def grid(self) -> DocGrid:
@@ -282,6 +283,8 @@ class DataGridPane(DataFilter):
         window, p = self.window, self.placement
         if self.table is None:
             text = "loading tables…" if not self.tables else "enter opens a table · S system tables"
+            if self.tables_error:
+                text = "the tables could not be read · r retries"
             if self.tables and not any(not t.system for t in self.tables):
                 text = "no tables yet · S shows the system tables"
             self._set_position(label, text)

@@ -76,6 +76,7 @@ class DataSidebar(DataGridPane):
     @on(TablesLoaded)
     def _tables_loaded(self, message: TablesLoaded) -> None:
         self.tables = message.tables
+        self.tables_error = False
         self.deployment = message.meta
         self._meta_ready.set()
         self._message(None)

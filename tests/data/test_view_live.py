@@ -139,6 +139,8 @@ def test_default_table_and_the_remembered_one(tmp_path: Path) -> None:
     store.save("http://x", "small")
     store.save("http://y", "big")
     assert RecentTables(tmp_path / "recent.json").get("http://x") == "small"
+    store.save("http://user:hunter2@z", "big")
+    assert "hunter2" not in (tmp_path / "recent.json").read_text()  # URLs are not written
     (tmp_path / "recent.json").write_text("{not json")
     assert store.get("http://x") is None  # a damaged file reads as empty
 

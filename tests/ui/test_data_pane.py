@@ -314,6 +314,7 @@ async def test_unreachable_or_refused_deployment_is_said(box: SandboxThread, cas
         await until(pilot, lambda: "Cannot read the tables" in str(message.render()), timeout=20)
         text = str(message.render())
         assert ("Cannot reach" in text) if case == "dead url" else ("key" in text.lower())
+        assert "r retries" in str(screen.query_one("#position").render())
         assert "ab" * 40 not in text  # the key itself never shows
 
 

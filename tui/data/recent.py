@@ -1,11 +1,13 @@
 """The table last viewed on each deployment (the Data pane reopens it, as the dashboard does).
 
-One small JSON file in the user data dir (``$CONVEX_TUI_DATA_DIR`` overrides it), keyed by the
-deployment URL; written atomically, and a damaged file reads as empty, never fatal.
+One small JSON file in the user data dir (``$CONVEX_TUI_DATA_DIR`` overrides it), keyed by a
+hash of the deployment URL (a URL may carry credentials: it is never written); written
+atomically, and a damaged file reads as empty, never fatal.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -35,13 +37,14 @@ class RecentTables:
         return {str(k): v for k, v in raw.items() if isinstance(v, str)}
 
     def get(self, deployment: str) -> str | None:
-        return self._all().get(deployment)
+        return self._all().get(_key(deployment))
 
     def save(self, deployment: str, table: str) -> None:
         data = self._all()
-        if data.get(deployment) == table:
+        key = _key(deployment)
+        if data.get(key) == table:
             return
-        data[deployment] = table
+        data[key] = table
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.tmp")
@@ -49,6 +52,10 @@ class RecentTables:
             os.replace(tmp, self.path)
         except OSError:
             pass  # remembering is a convenience: a read-only home must not break the pane
+
+
+def _key(deployment: str) -> str:
+    return hashlib.sha256(deployment.encode("utf-8")).hexdigest()[:24]
 
 
 def default_table(
