@@ -203,15 +203,13 @@ class DataGridPane(DataFilter):
             self._show_position()
             return
         rows = window.rows()
-        if cells.add(rows):
-            grid.set_columns(
-                [
-                    GridColumn(c, clean_line(c), w)
-                    for c, w in zip(cells.columns, cells.widths, strict=False)
-                ]
-            )
         ids = [str(d["_id"]) for d in rows]
         cells.keep_only(ids)
+        relayout = cells.add(rows)
+        if at:  # a new window: widths from its first page, before anything paints
+            relayout = cells.measure(window.pages.get(window.first, ())) or relayout
+        if relayout or at:
+            self._apply_columns()
         if self.reversed:
             ids.reverse()
         known = None if self.expr.active or source.is_system(self.table or "") else self.count
@@ -228,11 +226,26 @@ class DataGridPane(DataFilter):
         else:
             self._maybe_fetch()
 
+    def _apply_columns(self) -> None:
+        cells = self.cells
+        if cells is not None:
+            cells.widened = False
+            self.grid.set_columns(
+                [
+                    GridColumn(c, clean_line(c), w)
+                    for c, w in zip(cells.columns, cells.widths, strict=True)
+                ]
+            )
+
     def grid_row(self, key: str) -> GridRow | None:
-        """The grid asks for a row's cells only when the row comes into view."""
+        """The grid asks for a row's cells only when the row comes into view; a wider value
+        widens its column once this frame is painted."""
         cells = self.cells.cells(key) if self.cells is not None else None
         if cells is None:
             return None
+        if self.cells is not None and self.cells.widened:
+            self.cells.widened = False
+            self.call_later(self._apply_columns)
         mark = "■" if key in self.selected else ("•" if key in self.changed else " ")
         return GridRow(key, cells, mark)
 

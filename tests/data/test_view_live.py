@@ -84,25 +84,26 @@ def test_position_text() -> None:
     assert position_text(end, end.total - 1) == "row 1 from the end"
 
 
-def test_widths_come_from_the_first_page_and_grow_with_a_wider_one() -> None:
+def test_widths_come_from_the_first_page_and_grow_with_a_wider_row() -> None:
     cells = GridCells(declared=("title",))
     assert cells.columns == ["_id", "_creationTime", "title"]
-    assert cells.add([doc(1, title="short"), doc(2, title="tiny")])
-    first = list(cells.widths)
-    assert first[2] == len("short")
-    # Same widths again: nothing to repaint.
-    assert not cells.add([doc(3, title="abc")])
-    # A later page with a wider value widens its column (capped), never narrows it.
-    assert cells.add([doc(4, title="x" * 25)])
-    assert cells.widths[2] == 25
-    assert cells.add([doc(5, title="y" * 100)])
-    assert cells.widths[2] == CELL_WIDTH
-    assert not cells.add([doc(6, title="z")])
-    assert cells.widths[2] == CELL_WIDTH
+    first = [doc(1, title="short"), doc(2, title="tiny")]
+    assert not cells.add(first)  # no new column
+    assert cells.measure(first)  # the first page sets the widths
+    assert cells.widths[2] == len("short")
+    # Later rows: cells (and widths) only once a row is painted.
+    cells.add([doc(3, title="abc"), doc(4, title="x" * 25), doc(5, title="y" * 100)])
+    assert cells.widths[2] == len("short") and not cells.widened
+    assert cells.cells("id00003") is not None and not cells.widened
+    cells.cells("id00004")
+    assert cells.widened and cells.widths[2] == 25
+    cells.widened = False
+    cells.cells("id00005")
+    assert cells.widened and cells.widths[2] == CELL_WIDTH  # capped, never narrower after
+    assert cells.cells("id00099") is None  # not in the window
     # A new field adds a column; every row gets a cell for it.
     assert cells.add([doc(7, title="t", extra=True)])
     assert cells.columns[-1] == "extra"
-    cells.add([doc(1, title="short")])
     row = cells.cells("id00001")
     assert row is not None and len(row) == len(cells.columns)
     cells.keep_only(["id00001"])
@@ -111,10 +112,8 @@ def test_widths_come_from_the_first_page_and_grow_with_a_wider_one() -> None:
 
 def test_cells_follow_a_new_version_of_a_document() -> None:
     cells = GridCells()
-    v1 = doc(1, n=1.0)
-    cells.add([v1])
+    cells.add([doc(1, n=1.0)])
     before = cells.cells("id00001")
-    cells.add([v1])
     assert cells.cells("id00001") is before  # the same version: not recomputed
     cells.add([doc(1, n=2.0)])
     after = cells.cells("id00001")

@@ -72,65 +72,71 @@ class GridCells:
     """Cells of the documents in the window, and the grid's columns with their widths.
 
     Columns: the schema's order, then the inferred shape's, then fields seen in the loaded
-    documents (a later page with a new field adds a column). Widths start from the first page
-    and grow when a later page has a wider value (up to ``CELL_WIDTH``); they never shrink
-    while the table is open, so columns do not jump as pages come and go."""
+    documents (a later page with a new field adds a column). A document's cells are computed
+    when its row is first painted (rows scrolled past unseen cost nothing), once per document
+    version. Widths start from the first page (`measure`) and grow when a row painted later is
+    wider (up to ``CELL_WIDTH``; ``widened`` tells the owner to re-lay the columns); they never
+    shrink while the table is open, so columns do not jump as pages come and go."""
 
     def __init__(self, declared: Sequence[str] = (), inferred: Sequence[str] = ()) -> None:
         self.declared, self.inferred = tuple(declared), tuple(inferred)
         self.columns: list[str] = columns(self.declared, self.inferred)
         self.widths: list[int] = [min(cell_len(c), CELL_WIDTH) for c in self.columns]
+        self.widened = False
+        self._docs: dict[str, Doc] = {}
         self._cells: dict[str, tuple[Doc, Cells]] = {}
 
-    def cells(self, doc_id: str) -> Cells | None:
-        cached = self._cells.get(doc_id)
-        return cached[1] if cached is not None else None
-
-    def doc(self, doc_id: str) -> Doc | None:
-        cached = self._cells.get(doc_id)
-        return cached[0] if cached is not None else None
-
     def add(self, docs: Iterable[Doc]) -> bool:
-        """Compute the cells of new or changed documents; True when columns or widths changed
-        (the grid then repaints; otherwise rows already on screen stay as they are)."""
-        docs = list(docs)
-        changed = False
+        """Take the window's documents; True when a new field added a column."""
+        added = False
         known = set(self.columns)
         for doc in docs:
+            self._docs[str(doc["_id"])] = doc
             for name in doc:
                 if name not in known:
                     known.add(name)
                     self.columns.append(name)
                     self.widths.append(min(cell_len(name), CELL_WIDTH))
-                    changed = True
-        if changed:
+                    added = True
+        if added:
             self._cells.clear()  # every row gets a cell for the new column
-        widths = self.widths
+        return added
+
+    def measure(self, docs: Iterable[Doc]) -> bool:
+        """Compute these documents' cells now (the first page); True when widths grew."""
         for doc in docs:
-            doc_id = str(doc["_id"])
-            cached = self._cells.get(doc_id)
-            if cached is not None and cached[0] is doc:
-                continue
-            row = tuple(
-                cell_text(field_value(doc, c), c, CELL_WIDTH, compact_ids=True)
-                for c in self.columns
-            )
-            self._cells[doc_id] = (doc, row)
-            for i, (text, _) in enumerate(row):
-                width = cell_len(text)
-                if width > widths[i]:
-                    widths[i] = min(width, CELL_WIDTH)
-                    changed = True
-        return changed
+            self.cells(str(doc["_id"]))
+        widened, self.widened = self.widened, False
+        return widened
+
+    def cells(self, doc_id: str) -> Cells | None:
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            return None
+        cached = self._cells.get(doc_id)
+        if cached is not None and cached[0] is doc:
+            return cached[1]
+        row = tuple(
+            cell_text(field_value(doc, c), c, CELL_WIDTH, compact_ids=True) for c in self.columns
+        )
+        self._cells[doc_id] = (doc, row)
+        widths = self.widths
+        for i, (text, _) in enumerate(row):
+            width = cell_len(text)
+            if width > widths[i]:
+                widths[i] = min(width, CELL_WIDTH)
+                self.widened = True
+        return row
+
+    def doc(self, doc_id: str) -> Doc | None:
+        return self._docs.get(doc_id)
 
     def keep_only(self, ids: Iterable[str]) -> None:
         """Forget documents that left the window (memory stays flat on any table size)."""
         keep = set(ids)
-        for doc_id in [d for d in self._cells if d not in keep]:
-            del self._cells[doc_id]
-
-    def restyle(self) -> None:
-        self._cells.clear()
+        for doc_id in [d for d in self._docs if d not in keep]:
+            del self._docs[doc_id]
+            self._cells.pop(doc_id, None)
 
 
 def changed_ids(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> set[str]:
