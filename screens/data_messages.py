@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 100  # rows of a table's first page (it paints at once); only rows in view paint
 AHEAD_SIZE = 500  # rows of every later page: few round trips while a key is held
-MAX_PAGES = 7  # pages held: at most 3,100 documents, whatever the table's size
+MAX_PAGES = 7  # pages held: at most 3,500 documents, whatever the table's size
 # Rows kept loaded beyond the view: at 3,000 rows/s a page may take 0.5 s on a loaded machine
 # and the held key still finds its rows (bench/data_browser.py counts the keys that did not).
 PREFETCH = 3 * AHEAD_SIZE
