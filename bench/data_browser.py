@@ -1,16 +1,18 @@
 """Data browser on a big table, each figure beside its floor measured in the same run.
 
-    .venv/bin/python bench/data_browser.py [--docs 1000000] [--data DIR] [--scroll 100000]
-                                           [--runs 5] [--json]
+    .venv/bin/python bench/data_browser.py [--docs 1000000] [--data DIR] [--runs 5]
+                                           [--hold 100000] [--rate 3000] [--json]
 
 The sandbox (its own process; ``--data`` keeps the generated table between runs) holds a table
 ``bulk`` of ``--docs`` documents. The floor of each step is the client's raw page fetch plus a
 bare Textual ``DataTable`` painting the same rows (a second headless App in this process):
 
 1. open table → first page painted           (goal ≤ 1.3× the floor)
-2. next page while scrolling                 (goal ≤ 1.3×)
+2. next page: the cursor moves on by a page  (goal ≤ 1.3×; the floor also moves its cursor)
 3. jump to the end                           (goal ≤ 1.3×)
-4. RSS after scrolling ``--scroll`` rows vs after the first page   (goal ≤ +50 MB)
+4. holding the down key: ``--hold`` key events at ``--rate`` a second posted to the App (as the
+   terminal driver posts them), one row per key: rows advanced a second (goal ≥ 2,000), and
+   RSS after it vs after the first page (goal: flat)
 
 Times are medians over ``--runs``; lower ratios are better.
 """
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from screens.app import ConsoleApp, make_app  # noqa: E402
 from screens.data import DataScreen  # noqa: E402
+from screens.data_messages import AHEAD_SIZE, PAGE_SIZE  # noqa: E402
 from tui.config.secret import Secret  # noqa: E402
 from tui.convex.client import ConvexClient  # noqa: E402
 from tui.data import source  # noqa: E402
@@ -74,7 +78,9 @@ class Bare(App[None]):
         yield DataTable(id="t")
 
 
-async def paint(pilot: Any, docs: list[dict[str, Any]], *, append: bool = False) -> None:
+async def paint(
+    pilot: Any, docs: list[dict[str, Any]], *, append: bool = False, pause: bool = True
+) -> None:
     table = pilot.app.query_one("#t", DataTable)
     cols = columns((), (), docs)
     if not append:
@@ -86,7 +92,8 @@ async def paint(pilot: Any, docs: list[dict[str, Any]], *, append: bool = False)
             *(Text(cell_text(field_value(doc, c), c, 40, compact_ids=True)[0]) for c in cols),
             key=str(doc["_id"]),
         )
-    await pilot.pause()
+    if pause:
+        await pilot.pause()
 
 
 async def until(pilot: Any, check: Callable[[], Any], timeout: float = 60.0) -> None:
@@ -98,13 +105,49 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 60.0) -> 
     await pilot.pause()
 
 
-async def timed(step: Callable[[], Awaitable[None]]) -> float:
+class Frames:
+    """When an App composes a frame: its compositor's update reaching ``_display`` (which the
+    headless driver then drops). A step ends at the first frame after its rows are in place,
+    the same rule for the floor and for the pane."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.times: list[float] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            if renderable is not None:
+                self.times.append(time.perf_counter())
+            original(screen, renderable)
+
+        app._display = display  # type: ignore[method-assign]
+
+    async def after(self, t: float, timeout: float = 30.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while not (self.times and self.times[-1] >= t):
+            if time.perf_counter() > deadline:
+                raise TimeoutError("no frame was composed")
+            await asyncio.sleep(0.0005)
+        return next(f for f in self.times if f >= t)
+
+
+async def reached(check: Callable[[], Any], timeout: float = 60.0) -> float:
+    """Poll ``check`` (every 0.5 ms, bounded); the time it first held."""
+    deadline = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the pane did not get there")
+        await asyncio.sleep(0.0005)
+    return time.perf_counter()
+
+
+async def timed(step: Callable[[], Awaitable[float]]) -> float:
+    """A step returns when its frame was composed; milliseconds from its start."""
     started = time.perf_counter()
-    await step()
-    return (time.perf_counter() - started) * 1000.0
+    ended = await step()
+    return (ended - started) * 1000.0
 
 
-async def measure(url: str, key: str, runs: int, scroll: int) -> dict[str, Any]:
+async def measure(url: str, key: str, runs: int, hold: int, rate: float) -> dict[str, Any]:
     import dataclasses
 
     from tests.ui.fakes import FakeDocker, FakeProber, settings  # the test fakes: no Docker
@@ -120,81 +163,110 @@ async def measure(url: str, key: str, runs: int, scroll: int) -> dict[str, Any]:
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, DataScreen)
-        await until(pilot, lambda: screen.tables)
-        from screens.data_view import PAGE_SIZE
+        await until(pilot, lambda: screen.tables and screen.window is not None and not screen.busy)
+        grid = screen.grid
 
+        def painted(old: Any) -> bool:
+            """A new window is on the grid (the pages it reads ahead may still be coming)."""
+            window = screen.window
+            return (
+                window is not old
+                and window is not None
+                and screen.placement is not None
+                and bool(grid.keys)
+                and not screen._loading
+            )
+
+        bare_frames, frames = Frames(bare), Frames(app)
+        table = bare.query_one("#t", DataTable)
         for _ in range(runs):
             # 1. open → first page painted
-            async def floor_first() -> None:
+            async def floor_first() -> float:
                 page = await source.fetch_page(client, TABLE, None, FilterExpr(), PAGE_SIZE)
-                await paint(bp, list(page.docs))
+                await paint(bp, list(page.docs), pause=False)
+                return await bare_frames.after(time.perf_counter())
 
-            async def ours_first() -> None:
-                screen.window = None
+            async def ours_first() -> float:
+                old = screen.window
                 screen.open_table(TABLE)
-                await until(pilot, lambda: screen.window is not None and screen.window.loaded)
+                return await frames.after(await reached(lambda: painted(old)))
 
             first_f.append(await timed(floor_first))
             first_o.append(await timed(ours_first))
-            # 2. next page: the cursor reaches the window's edge
-            cursor = screen.window.cursors[1] if screen.window else None
+            await until(pilot, lambda: not screen.busy)  # the pages read ahead (not timed)
+            # 2. next page: the cursor moves on by a page, so one more page must come ahead
+            window = screen.window
+            assert window is not None
+            cursor = window.cursors[-1]
 
-            async def floor_next(cursor: str | None = cursor) -> None:
-                page = await source.fetch_page(client, TABLE, cursor, FilterExpr(), PAGE_SIZE)
-                await paint(bp, list(page.docs), append=True)
+            async def floor_next(cursor: str | None = cursor) -> float:
+                page = await source.fetch_page(client, TABLE, cursor, FilterExpr(), AHEAD_SIZE)
+                await paint(bp, list(page.docs), append=True, pause=False)
+                table.move_cursor(row=table.cursor_row + AHEAD_SIZE, animate=False)
+                return await bare_frames.after(time.perf_counter())
 
-            async def ours_next() -> None:
+            async def ours_next() -> float:
                 window = screen.window
                 assert window is not None
                 last = window.last
-                grid = screen.query_one("#grid", DataTable)
-                grid.move_cursor(row=grid.row_count - 1)
-                await until(pilot, lambda: window.last > last and not screen._loading)
+                grid.move_cursor(grid.cursor_row + AHEAD_SIZE)
+                moved = await frames.after(time.perf_counter())  # the view, moved
+                # The page lands out of view (read ahead): in place, nothing to repaint.
+                done = await reached(lambda: window.last > last and not screen.busy)
+                return max(moved, done)
 
             next_f.append(await timed(floor_next))
             next_o.append(await timed(ours_next))
+            await until(pilot, lambda: not screen.busy)
 
             # 3. jump to the end
-            async def floor_end() -> None:
+            async def floor_end() -> float:
                 expr = FilterExpr(order="asc")
                 page = await source.fetch_page(client, TABLE, None, expr, PAGE_SIZE)
-                await paint(bp, list(page.docs)[::-1])
+                await paint(bp, list(page.docs)[::-1], pause=False)
+                table.move_cursor(row=table.row_count - 1, animate=False)
+                return await bare_frames.after(time.perf_counter())
 
-            async def ours_end() -> None:
+            async def ours_end() -> float:
                 old = screen.window
-                await pilot.press("G")
-                await until(
-                    pilot,
-                    lambda: (
-                        screen.window is not old
-                        and screen.window is not None
-                        and screen.window.loaded
-                        and screen.reversed
-                    ),
-                )
+                app.post_message(events.Key("G", "G"))  # as the driver posts it
+                return await frames.after(await reached(lambda: painted(old) and screen.reversed))
 
             end_f.append(await timed(floor_end))
             end_o.append(await timed(ours_end))
-        # 4. memory: first page, then scroll `scroll` rows page by page
-        screen.window = None
+            await until(pilot, lambda: not screen.busy)
+        # 4. hold the down key: key events at `rate` a second through the App's key path
+        # (what the terminal driver posts), the cursor one row per key; RSS before and after.
+        old = screen.window
         screen.open_table(TABLE)
-        await until(pilot, lambda: screen.window is not None and screen.window.loaded)
-        assert not screen.reversed
+        await until(pilot, lambda: painted(old) and not screen.busy)
+        grid.focus()
+        await pilot.pause()
         before = rss_mb()
-        grid = screen.query_one("#grid", DataTable)
-        scrolled_started = time.perf_counter()
+        start_row = grid.cursor_row
+        waits = grid.edge_waits
+        sent = 0
+        started = time.perf_counter()
+        while sent < hold:
+            due = min(hold, int((time.perf_counter() - started) * rate) + 1)
+            while sent < due:
+                app.post_message(events.Key("down", None))
+                sent += 1
+            await asyncio.sleep(0.005)
+        # Every key handled and the row under the cursor loaded (bounded: no progress for 5 s).
+        last_row, last_move = grid.cursor_row, time.perf_counter()
+        while (grid.cursor_row - start_row < hold or grid.cursor_key is None) and (
+            time.perf_counter() - last_move < 5.0
+        ):
+            await asyncio.sleep(0.002)
+            if grid.cursor_row != last_row:
+                last_row, last_move = grid.cursor_row, time.perf_counter()
+        held_s = time.perf_counter() - started
+        advanced = grid.cursor_row - start_row
+        waited = grid.edge_waits - waits
+        after = rss_mb()
         window = screen.window
         assert window is not None
-        while window.seen_rows < scroll:
-            last = window.last
-
-            def moved(last: int = last) -> bool:
-                return window.last > last and not screen._loading
-
-            grid.move_cursor(row=grid.row_count - 1)
-            await until(pilot, moved)
-        after = rss_mb()
-        scroll_s = time.perf_counter() - scrolled_started
         out["rows_in_memory"] = len(window.rows())
     await client.close()
 
@@ -210,12 +282,18 @@ async def measure(url: str, key: str, runs: int, scroll: int) -> dict[str, Any]:
     out["first_page"] = row("open table → first page painted", first_o, first_f)
     out["next_page"] = row("next page while scrolling", next_o, next_f)
     out["jump_end"] = row("jump to the end", end_o, end_f)
+    out["hold"] = {
+        "keys": hold,
+        "rate": rate,
+        "rows_advanced": advanced,
+        "seconds": round(held_s, 2),
+        "rows_per_s": round(advanced / held_s),
+        "keys_at_the_edge": waited,
+    }
     out["rss"] = {
         "after_first_page_mb": round(before, 1),
-        "after_scroll_mb": round(after, 1),
+        "after_hold_mb": round(after, 1),
         "delta_mb": round(after - before, 1),
-        "rows_scrolled": scroll,
-        "seconds": round(scroll_s, 1),
     }
     return out
 
@@ -226,7 +304,8 @@ def main() -> int:
     )
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path("/tmp/convex-tui-bench-data"))
-    parser.add_argument("--scroll", type=int, default=100_000)
+    parser.add_argument("--hold", type=int, default=100_000, help="rows to hold the down key for")
+    parser.add_argument("--rate", type=float, default=3000.0, help="key repeat (keys a second)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -247,7 +326,9 @@ def main() -> int:
         file=sys.stderr,
     )
     try:
-        result = asyncio.run(measure(info["url"], info["admin_key"], args.runs, args.scroll))
+        result = asyncio.run(
+            measure(info["url"], info["admin_key"], args.runs, args.hold, args.rate)
+        )
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
@@ -263,11 +344,16 @@ def main() -> int:
         print(
             f"  {r['step']:<34} {r['ours_ms']:8.1f} ms   floor {r['floor_ms']:8.1f} ms   {r['ratio']:.2f}×"
         )
-    m = result["rss"]
+    h, m = result["hold"], result["rss"]
     print(
-        f"  RSS after first page {m['after_first_page_mb']:.1f} MB, after scrolling "
-        f"{m['rows_scrolled']:,} rows {m['after_scroll_mb']:.1f} MB (+{m['delta_mb']:.1f} MB, "
-        f"{m['seconds']:.0f}s); rows held: {result['rows_in_memory']}"
+        f"  holding the down key ({h['rate']:,.0f} keys/s): {h['rows_advanced']:,} of "
+        f"{h['keys']:,} rows in {h['seconds']:.1f}s = {h['rows_per_s']:,} rows/s "
+        f"({h['keys_at_the_edge']} keys landed on a row not loaded yet)"
+    )
+    print(
+        f"  RSS after the first page {m['after_first_page_mb']:.1f} MB, after holding "
+        f"{m['after_hold_mb']:.1f} MB (+{m['delta_mb']:.1f} MB); rows held: "
+        f"{result['rows_in_memory']}"
     )
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
+from textual.app import SuspendNotSupported
 from textual.message import Message
 from textual.widgets import ProgressBar
 
@@ -227,8 +228,21 @@ class DataEdits(PaneScreen):
         try:
             with os.fdopen(fd, "w") as fh:
                 fh.write(text)
-            with self.app.suspend():
-                code = subprocess.call([*shlex.split(editor), str(path)])  # noqa: S603 - the user's editor
+            try:
+                with self.app.suspend():
+                    code = subprocess.call([*shlex.split(editor), str(path)])  # noqa: S603 - the user's editor
+            except SuspendNotSupported:
+                self.notify(
+                    "$EDITOR needs the console in a terminal (not a browser): e edits here.",
+                    severity="warning",
+                    markup=False,
+                )
+                return None
+            except (OSError, ValueError) as exc:
+                self.notify(
+                    f"Cannot start {clean_line(editor)}: {exc}", severity="error", markup=False
+                )
+                return None
             if code != 0:
                 self.notify(f"{editor} exited with {code}: nothing saved.", markup=False)
                 return None

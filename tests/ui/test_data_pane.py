@@ -84,7 +84,7 @@ async def open_table(pilot: Any, screen: DataScreen, name: str) -> None:
 
 
 def grid_ids(screen: DataScreen) -> list[str]:
-    return [str(k.value) for k in screen.query_one("#grid", DataTable).rows]
+    return list(screen.grid.keys)
 
 
 async def test_tables_with_counts_then_tasks_page_and_detail(box: SandboxThread) -> None:
@@ -97,8 +97,10 @@ async def test_tables_with_counts_then_tasks_page_and_detail(box: SandboxThread)
         await open_table(pilot, screen, "tasks")
         docs = all_docs(box, "tasks")
         assert grid_ids(screen) == [d["_id"] for d in docs][: len(grid_ids(screen))]
-        assert screen.columns[:2] == ["_id", "_creationTime"]
-        assert screen.columns[2:7] == ["title", "description", "status", "priority", "userId"]
+        assert screen.cells is not None
+        columns = screen.cells.columns
+        assert columns[:2] == ["_id", "_creationTime"]
+        assert columns[2:7] == ["title", "description", "status", "priority", "userId"]
         assert "row 1 of " + f"{len(docs):,}" in str(screen.query_one("#position").render())
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, DocumentDialog), what="detail")
@@ -153,13 +155,13 @@ async def test_order_and_jump_to_end(box: SandboxThread) -> None:
         await open_table(pilot, screen, "messages")
         docs = all_docs(box, "messages")
         await pilot.press("G")
-        await until(pilot, lambda: screen.reversed and grid_ids(screen)[-1:] == [docs[-1]["_id"]])
-        grid = screen.query_one("#grid", DataTable)
-        assert grid.cursor_row == grid.row_count - 1
+        grid = screen.grid
+        await until(pilot, lambda: grid.cursor_key == docs[-1]["_id"], what="the last document")
+        assert grid.cursor_row == grid.total - 1
         position = str(screen.query_one("#position").render())
         assert f"row {len(docs)} of {len(docs)}" in position
         await pilot.press("g")
-        await until(pilot, lambda: not screen.reversed and grid_ids(screen)[0] == docs[0]["_id"])
+        await until(pilot, lambda: grid.cursor_key == docs[0]["_id"], what="the first document")
         await pilot.press("o")
         await until(pilot, lambda: grid_ids(screen)[:1] == [docs[-1]["_id"]], what="oldest first")
         assert "oldest first" in str(screen.query_one("#position").render())
@@ -188,18 +190,18 @@ async def test_another_clients_mutation_shows_in_the_live_page(box: SandboxThrea
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_pane(pilot, app)
         await open_table(pilot, screen, "messages")
-        await until(pilot, lambda: screen._live_worker is not None, what="live")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: screen.live_pages == [0], what="live")
+        await until(pilot, lambda: screen.live_values > 0, what="the live page's first value")
         new_id = call(box, "mutation", "messages:send", {"body": "live one", "author": "Zed"})
         await until(pilot, lambda: grid_ids(screen)[:1] == [new_id], what="the new row on top")
         assert new_id in screen.changed
-        grid = screen.query_one("#grid", DataTable)
-        assert str(grid.get_row(new_id)[0]) == "•"
+        row = screen.grid_row(new_id)
+        assert row is not None and row.mark == "•"
         # Hidden panes pause: the subscription is dropped while another pane shows.
         await pilot.press("1")
-        await until(pilot, lambda: screen._live_worker is None, what="paused")
+        await until(pilot, lambda: not screen.live_pages, what="paused")
         await pilot.press("4")
-        await until(pilot, lambda: screen._live_worker is not None, what="resumed")
+        await until(pilot, lambda: screen.live_pages == [0], what="resumed")
 
 
 async def test_read_only_pane_refuses_edits_with_nothing_sent(box: SandboxThread) -> None:
@@ -239,7 +241,7 @@ async def test_add_edit_patch_delete_through_the_pane(box: SandboxThread) -> Non
         await until(pilot, lambda: len(all_docs(box, "messages")) == before + 2, what="added")
         await until(pilot, lambda: grid_body(screen, 0) == "added 2", what="view reflects server")
         # Edit the top document: the diff is shown, then saved.
-        screen.query_one("#grid", DataTable).move_cursor(row=0)
+        screen.grid.move_cursor(0)
         await pilot.pause()
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, TextDialog))
@@ -273,8 +275,10 @@ async def test_add_edit_patch_delete_through_the_pane(box: SandboxThread) -> Non
 
 
 def grid_body(screen: DataScreen, row: int) -> str:
-    grid = screen.query_one("#grid", DataTable)
-    return str(grid.get_row_at(row)[screen.columns.index("body") + 1])
+    key = screen.grid.key_at(row)
+    cells = screen.grid_row(key) if key is not None and screen.cells is not None else None
+    assert cells is not None and screen.cells is not None
+    return cells.cells[screen.cells.columns.index("body")][0]
 
 
 async def test_clear_table_asks_for_its_name_then_empties_it() -> None:
@@ -310,6 +314,7 @@ async def test_unreachable_or_refused_deployment_is_said(box: SandboxThread, cas
         await until(pilot, lambda: "Cannot read the tables" in str(message.render()), timeout=20)
         text = str(message.render())
         assert ("Cannot reach" in text) if case == "dead url" else ("key" in text.lower())
+        assert "r retries" in str(screen.query_one("#position").render())
         assert "ab" * 40 not in text  # the key itself never shows
 
 

@@ -122,9 +122,17 @@ def data_pane(*keys: str) -> Any:
         await until(pilot, lambda: screen.window is not None and screen.window.loaded, what="page")
         if keys:
             await pilot.press(*keys)
-        # Not workers.wait_for_complete(): the live page's subscription never completes.
-        await until(pilot, lambda: not screen._loading and screen.window.loaded, what="settled")
-        await pilot.pause(0.2)
+        # Not workers.wait_for_complete(): the live pages' subscriptions never complete.
+        await until(
+            pilot,
+            lambda: (
+                not screen.busy
+                and screen.window.loaded
+                and (screen.is_live or app.screen is not screen)  # a dialog pauses live pages
+            ),
+            what="settled, the pages in view followed",
+        )
+        await pilot.pause()
 
     return run_before
 

@@ -19,6 +19,7 @@ from tui.data.filters import FilterExpr
 
 PAGE_PATH = "_system/frontend/paginatedTableDocuments"
 CLI_PAGE_PATH = "_system/cli/tableData"
+SIZE_PATH = "_system/frontend/tableSize"
 SYSTEM_TABLES = ("_scheduled_functions", "_storage")
 
 
@@ -101,13 +102,20 @@ async def fetch_page(
     return parse_page(raw)
 
 
-def page_args(table: str, cursor: str | None, expr: FilterExpr, page_size: int) -> dict[str, Any]:
-    """The arguments of a user table's page query (also what the live subscription sends)."""
-    return {
-        "paginationOpts": {"numItems": page_size, "cursor": cursor},
-        "table": table,
-        "filters": expr.encode(),
-    }
+def page_args(
+    table: str,
+    cursor: str | None,
+    expr: FilterExpr,
+    page_size: int,
+    end_cursor: str | None = None,
+) -> dict[str, Any]:
+    """The arguments of a user table's page query. A live page also sends ``endCursor`` (the
+    next page's start), as the dashboard's paginated subscriptions do once a page is loaded:
+    the page then keeps its range, growing with an insert instead of shifting."""
+    opts: dict[str, Any] = {"numItems": page_size, "cursor": cursor}
+    if end_cursor is not None:
+        opts["endCursor"] = end_cursor
+    return {"paginationOpts": opts, "table": table, "filters": expr.encode()}
 
 
 def parse_page(raw: Any) -> DocumentPage:
@@ -122,28 +130,42 @@ def parse_page(raw: Any) -> DocumentPage:
     return DocumentPage(docs, None if done or cursor is None else str(cursor), done, errors)
 
 
-async def table_meta(client: DataClient, table: str) -> TableMeta:
-    """Schema fields, inferred shape and indexes, each best effort (a failure leaves it empty)."""
+@dataclass(frozen=True, slots=True)
+class DeploymentMeta:
+    """The deployment's schema and inferred shapes: read once with the table list, so opening a
+    table costs one page request."""
+
+    schema: Mapping[str, Any] | None = None
+    shapes: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _safe(coro: Any) -> Any:
+    try:
+        return await coro
+    except (FunctionError, MalformedResponse):
+        return None
+
+
+async def deployment_meta(client: DataClient) -> DeploymentMeta:
+    """Schema and shapes, each best effort (a failure leaves it empty)."""
+    schema, shapes = await asyncio.gather(_safe(client.schema()), _safe(client.shapes()))
+    return DeploymentMeta(schema, shapes or {})
+
+
+def meta_for(
+    deployment: DeploymentMeta, table: str, indexes: tuple[IndexInfo, ...] = ()
+) -> TableMeta:
+    """One table's columns, shape and schema from the deployment's; ``indexes`` come later."""
     if is_system(table):
         return TableMeta(table)
-
-    async def safe(coro: Any) -> Any:
-        try:
-            return await coro
-        except (FunctionError, MalformedResponse):
-            return None
-
-    schema, shapes, indexes = await asyncio.gather(
-        safe(client.schema()), safe(client.shapes()), safe(client.indexes(table))
-    )
-    table_def = schema_tables(schema).get(table)
-    shape = (shapes or {}).get(table)
+    table_def = schema_tables(deployment.schema).get(table)
+    shape = deployment.shapes.get(table)
     doc_type = table_def.get("documentType") if table_def else None
     return TableMeta(
         table,
         tuple(schema_fields(table_def)),
         tuple(shape_fields(shape if isinstance(shape, Mapping) else None)),
-        tuple(indexes or ()),
+        indexes,
         index_fields(table_def),
         doc_type if isinstance(doc_type, Mapping) else None,
         shape if isinstance(shape, Mapping) else None,
@@ -151,11 +173,27 @@ async def table_meta(client: DataClient, table: str) -> TableMeta:
     )
 
 
+async def table_indexes(client: DataClient, table: str) -> tuple[IndexInfo, ...]:
+    if is_system(table):
+        return ()
+    return tuple(await _safe(client.indexes(table)) or ())
+
+
+async def table_meta(client: DataClient, table: str) -> TableMeta:
+    """Schema fields, inferred shape and indexes, each best effort (a failure leaves it empty)."""
+    if is_system(table):
+        return TableMeta(table)
+    deployment, indexes = await asyncio.gather(
+        deployment_meta(client), table_indexes(client, table)
+    )
+    return meta_for(deployment, table, indexes)
+
+
 async def count(client: DataClient, table: str) -> int | None:
     if is_system(table):
         return None
     try:
-        n = (await client.query("_system/frontend/tableSize", {"tableName": table})).value
+        n = (await client.query(SIZE_PATH, {"tableName": table})).value
     except FunctionError:
         return None
     return int(n) if isinstance(n, int | float) else None

@@ -29,6 +29,7 @@ class PageWindow:
         self.last_page: int | None = None  # index of the page that said isDone
         self.errors: tuple[str, ...] = ()
         self.fetches = 0
+        self._rows: list[Doc] | None = None
 
     # ------------------------------------------------------------ state
 
@@ -67,10 +68,19 @@ class PageWindow:
         return self.last_page is not None
 
     def rows(self) -> list[Doc]:
-        out: list[Doc] = []
-        for i in sorted(self.pages):
-            out.extend(self.pages[i])
-        return out
+        """The window's documents in its order (rebuilt only after a change)."""
+        if self._rows is None:
+            out: list[Doc] = []
+            for i in sorted(self.pages):
+                out.extend(self.pages[i])
+            self._rows = out
+        return self._rows
+
+    def page_bounds(self, index: int) -> tuple[str | None, str | None]:
+        """The cursors a page starts at and ends at (None: the result's end); a live page is
+        subscribed with both, so it grows or shrinks in place instead of shifting."""
+        end = self.cursors[index + 1] if index + 1 < len(self.cursors) else None
+        return self.cursors[index], end
 
     def page_of_row(self, row: int) -> int | None:
         """The page holding window row ``row`` (0 = the window's first row)."""
@@ -86,6 +96,7 @@ class PageWindow:
 
     async def load_first(self) -> None:
         self.cursors, self.sizes, self.pages, self.last_page = [None], [], {}, None
+        self._rows = None
         await self._load(0)
         await self._skip_empty(forward=True)
 
@@ -114,7 +125,7 @@ class PageWindow:
         pages = sorted(self.pages)
         if self.last_page is not None and self.last_page >= pages[0]:
             self.last_page = None  # rows may have been added: the old end is not known
-        self.pages = {}
+        self.pages, self._rows = {}, None
         for i in pages:
             if i >= len(self.cursors):
                 break
@@ -134,6 +145,7 @@ class PageWindow:
         self._store(index, page)
 
     def _store(self, index: int, page: DocumentPage) -> None:
+        self._rows = None
         self.pages[index] = page.docs
         if index < len(self.sizes):
             self.sizes[index] = len(page.docs)
@@ -142,16 +154,22 @@ class PageWindow:
         self.errors = page.errors
         if page.is_done or page.cursor is None:
             self.last_page = index
-            del self.cursors[index + 1 :]
-        elif index + 1 >= len(self.cursors):
+            self._truncate_after(index)
+            return
+        if self.last_page == index:
+            self.last_page = None  # the last page grew past its size: more follows now
+        if index + 1 >= len(self.cursors):
             self.cursors.append(page.cursor)
         elif self.cursors[index + 1] != page.cursor:
             # The data moved under a re-fetched page: what follows starts over from here.
-            del self.cursors[index + 1 :]
-            del self.sizes[index + 1 :]
+            self._truncate_after(index)
             self.cursors.append(page.cursor)
-            for i in [i for i in self.pages if i > index]:
-                del self.pages[i]
+
+    def _truncate_after(self, index: int) -> None:
+        del self.cursors[index + 1 :]
+        del self.sizes[index + 1 :]
+        for i in [i for i in self.pages if i > index]:
+            del self.pages[i]
 
     async def _skip_empty(self, *, forward: bool) -> None:
         tries = 0
@@ -167,6 +185,7 @@ class PageWindow:
 
     def _evict(self, *, keep_high: bool) -> None:
         while len(self.pages) > self.max_pages:
+            self._rows = None
             del self.pages[self.first if keep_high else self.last]
 
 

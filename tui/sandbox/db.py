@@ -190,13 +190,20 @@ class Reader:
         order: Order = "asc",
         where: Callable[[Doc], bool] | None = None,
         max_rows: int = 10_000,
+        end_cursor: str | None = None,
     ) -> dict[str, Any]:
-        """Keyset pagination over (``_creationTime``, ``_id``): no duplicates or gaps."""
+        """Keyset pagination over (``_creationTime``, ``_id``): no duplicates or gaps.
+
+        With ``end_cursor`` (``paginationOpts.endCursor``, what a reactive client pins a loaded
+        page with) the page runs up to and including that position whatever ``num_items``, and
+        continues there: a live page grows or shrinks in place instead of shifting."""
         self.tracker.read_tables.add(table)
         number = self._number(table)
         position = decode_cursor(cursor) if cursor else None
         if number is None or position == "end":
             return {"page": [], "isDone": True, "continueCursor": encode_cursor(None, end=True)}
+        if end_cursor:
+            return self._page_to(number, position, end_cursor, eq, order, where, max_rows)
         last = position
         page: list[Doc] = []
         scanned = 0
@@ -228,6 +235,33 @@ class Reader:
             "isDone": done,
             "continueCursor": encode_cursor(last, end=done and last is None),
         }
+
+    def _page_to(
+        self,
+        number: int,
+        start: tuple[float, str] | None,
+        end_cursor: str,
+        eq: Sequence[tuple[str, Any]],
+        order: Order,
+        where: Callable[[Doc], bool] | None,
+        max_rows: int,
+    ) -> dict[str, Any]:
+        end = decode_cursor(end_cursor)
+        if end is None:  # the start of the order: nothing lies before it
+            return {"page": [], "isDone": False, "continueCursor": end_cursor}
+        sql, params = self._scan_sql(number, eq, order, start)
+        if end != "end":
+            sql = sql.replace(
+                " ORDER BY",
+                " AND (ctime, id) <= (?, ?) ORDER BY"
+                if order == "asc"
+                else " AND (ctime, id) >= (?, ?) ORDER BY",
+            )
+            params.extend(end)
+        rows = self.conn.execute(sql, [*params, max_rows]).fetchall()
+        docs = (self._row_to_doc(body) for body, _, _ in rows)
+        page = [d for d in docs if where is None or where(d)]
+        return {"page": page, "isDone": end == "end", "continueCursor": end_cursor}
 
 
 class Writer(Reader):

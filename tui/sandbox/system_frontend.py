@@ -184,8 +184,6 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
                 "isDone": True,
                 "continueCursor": "",
             }
-        if where is None and not eq and order == "desc":
-            pass
         return ctx.db.paginate(
             table,
             page_size(opts),
@@ -194,6 +192,7 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
             where=where,
             order="asc" if order == "asc" else "desc",
             max_rows=MAX_PAGE_ROWS,
+            end_cursor=opts.get("endCursor"),
         )
 
     @reg.query(
