@@ -83,6 +83,12 @@ export const count = query({
     ).length,
 });
 
+// Every item: a full `collect()` of the table (the bench's scaling case).
+export const total = query({
+  args: {},
+  handler: async (ctx) => (await ctx.db.query("items").collect()).length,
+});
+
 // The same question without the index: a filtered table scan.
 export const scan = query({
   args: { bucket: v.number(), limit: v.number() },

@@ -141,6 +141,7 @@ export const STEPS: Step[] = [
   }),
   q("items:page", (s) => ({ bucket: 1, paginationOpts: { numItems: 3, cursor: s.ip2.continueCursor } })),
   q("items:count", { bucket: 1 }),
+  q("items:total", {}),
   q("items:scan", { bucket: 2, limit: 10 }),
   m("items:relabel", { bucket: 1, rank: 3, label: "moved" }),
   q("items:range", { bucket: 1, limit: 100 }, { label: "items:range after a key moved" }),
