@@ -31,7 +31,7 @@ from tui.sandbox.context import (
 )
 from tui.sandbox.db import Reader, Tracker, Writer
 from tui.sandbox.files import FileStore
-from tui.sandbox.logs import LogRing, completion_fields
+from tui.sandbox.logs import LogRing
 from tui.sandbox.outcome import (
     NONE as NONE,
 )
@@ -308,17 +308,10 @@ class Deployment:
                 self.scheduler.arm(job_id, when)
         outcome = make_outcome(fn, rid, result, [ln.plain() for ln in console.lines])
         if not fn.system:  # like the backend, system functions stay out of the log stream
-            self._record(
-                fn,
-                outcome,
-                result,
-                console,
-                caller,
-                started,
-                execution_id,
-                parent_execution_id,
-                identity,
-            )
+            self.logs.record(
+                fn, outcome, result.tracker, tuple(console.lines), caller, started,
+                execution_id, parent_execution_id, identity,
+            )  # fmt: skip
         return outcome
 
     def _run_query_sync(
@@ -459,44 +452,6 @@ class Deployment:
         except Exception as exc:
             result.error = exc
         return result
-
-    # --- logging -------------------------------------------------------------------------------
-
-    def _record(
-        self,
-        fn: FunctionDef,
-        outcome: Outcome,
-        result: Exec,
-        console: Console,
-        caller: str,
-        started: float,
-        execution_id: str,
-        parent: str | None,
-        identity: Identity,
-    ) -> None:
-        error = None
-        if not outcome.success and outcome.error_message:
-            error = outcome.error_message.split("\n", 1)[-1]
-        return_bytes = None
-        if outcome.success:
-            return_bytes = float(len(repr(values.encode(outcome.value))))
-        fields = completion_fields(
-            fn.udf_type,
-            fn.identifier,
-            caller,
-            started,
-            outcome.request_id,
-            execution_id,
-            parent,
-            identity,
-            error,
-            None,
-            return_bytes,
-            result.tracker,
-        )
-        # Action lines already went out as Progress entries.
-        lines = () if fn.kind == "action" else tuple(console.lines)
-        self.logs.push(time.time(), fields, lines)
 
 
 DEPLOYMENT_KEY: web.AppKey[Deployment] = web.AppKey("deployment", Deployment)

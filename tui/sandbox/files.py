@@ -44,6 +44,11 @@ SECRET_KEY = "storage_token_secret"
 _MIME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[ -~]*)?$")
 
 
+def now() -> float:
+    """The clock tokens are issued and checked against (tests move it)."""
+    return time.time()
+
+
 class FileError(Exception):
     """An upload or download the backend refuses: HTTP status, code and message."""
 
@@ -112,7 +117,7 @@ class FileStore:
         return self._secret
 
     def upload_url(self, origin: str) -> str:
-        issued = struct.pack(">Q", int(time.time())) + secrets.token_bytes(8)
+        issued = struct.pack(">Q", int(now())) + secrets.token_bytes(8)
         mac = hmac.new(self._key(), b"store-file:" + issued, hashlib.sha256).digest()[:16]
         token = base64.urlsafe_b64encode(issued + mac).decode().rstrip("=")
         return f"{origin}/api/storage/upload?token={token}"
@@ -128,7 +133,7 @@ class FileStore:
             raise FileError(
                 401, "StorageTokenInvalid", "Couldn't decode the StoreFileAuthorization token"
             )
-        if struct.unpack(">Q", issued[:8])[0] + TOKEN_SECONDS <= time.time():
+        if struct.unpack(">Q", issued[:8])[0] + TOKEN_SECONDS <= now():
             raise FileError(401, "StorageTokenExpired", "Store File Authorization expired")
 
     # --- bytes ------------------------------------------------------------------------------
@@ -150,11 +155,23 @@ class FileStore:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                self.sync(fh.fileno(), path)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return Staged(file_uuid, path, hashlib.sha256(data).digest(), len(data), content_type)
+
+    def sync(self, fd: int, path: Path) -> None:
+        """On a durable deployment, the bytes and their directory entry reach the disk before
+        the metadata commits (a throwaway --memory sandbox skips the fsyncs)."""
+        if not self.storage.durable:
+            return
+        os.fsync(fd)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
     @staticmethod
     def discard(paths: list[Path]) -> None:

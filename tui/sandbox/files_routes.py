@@ -66,7 +66,7 @@ async def _receive(dep: Deployment, request: web.Request, content_type: str | No
                 digest.update(chunk)
                 await asyncio.to_thread(fh.write, chunk)
             await asyncio.to_thread(fh.flush)
-            await asyncio.to_thread(os.fsync, fh.fileno())
+            await asyncio.to_thread(files.sync, fh.fileno(), path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
