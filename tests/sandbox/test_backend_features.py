@@ -160,6 +160,20 @@ def test_text_search_is_ordered_by_relevance_then_newest(ws: Workspace) -> None:
         "new-tie",
         "old-tie",
     ]
+    # The index listings (Data pane `v`, get_indexes) show the search index like the backend.
+    listed = call(
+        ws, "query", "_system/frontend/indexes", {"tableName": "documents", "tableNamespace": None}
+    )
+    search_index = {"searchField": "text", "filterFields": ["topic"]}
+    assert {i["name"]: i["fields"] for i in listed} == {
+        "by_topic": ["topic"],
+        "search_text": search_index,
+    }
+    with ws.sandbox.http() as client:
+        every = client.get("/api/get_indexes").json()["indexes"]
+    assert {"table": "documents", "name": "search_text", "fields": search_index} in [
+        {k: i[k] for k in ("table", "name", "fields")} for i in every
+    ]
     # Case and punctuation do not matter; the filter field narrows.
     assert call(ws, "query", "documents:search", {"text": "TURTLES!", "topic": "rel"}) == ["other"]
     assert call(ws, "query", "documents:search", {"text": "turtles", "topic": "nope"}) == []

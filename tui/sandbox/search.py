@@ -56,6 +56,11 @@ class SearchDef:
         return f"{self.table}.{self.name}"
 
 
+def search_fields(s: SearchDef) -> dict[str, Any]:
+    """How index listings show a search index's fields (``IndexMetadataResponse``)."""
+    return {"searchField": s.search_field, "filterFields": list(s.filter_fields)}
+
+
 def terms(text: str) -> list[str]:
     return [t for t in _TERM.findall(text.lower()) if len(t.encode()) < MAX_TERM_BYTES]
 
