@@ -244,6 +244,8 @@ def test_bad_ranges_and_unknown_indexes_fail_like_the_backend(
         Plan(query("by_priority", "asc", gt, {**gt, "type": "Gte"}), cat)
     with pytest.raises(QueryError, match="doesn't index this field"):
         Plan(query("by_priority", "asc", {"type": "Eq", "fieldPath": "text", "value": "x"}), cat)
+    with pytest.raises(QueryError, match="Already defined inequality bound"):
+        Plan(query("by_priority", "asc", {**gt, "type": "Eq"}, gt), cat)
     with pytest.raises(QueryError, match='Index "tasks.nope" not found'):
         Plan(query("nope", "asc"), cat)
 
@@ -384,3 +386,31 @@ def test_creation_time_ranges_and_pages_match_the_model(
         "by_id", order, {"type": "Eq", "fieldPath": "_id", "value": everything(db)[cut]["_id"]}
     )
     assert [d["_id"] for d in collect(db, by_id)] == [everything(db)[cut]["_id"]]
+
+
+range_exprs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["Eq", "Gt", "Gte", "Lt", "Lte", "Nope"]),
+            "fieldPath": st.sampled_from(["status", "priority", "_creationTime", "_id", "text"]),
+            "value": st.one_of(st.none(), st.integers(-3, 9), st.text(max_size=3)),
+        }
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rng=range_exprs,
+    index=st.sampled_from(["by_priority", "by_status_priority", "by_creation_time"]),
+)
+def test_any_index_range_is_a_result_or_a_clean_error(
+    db: tuple[Storage, sqlite3.Connection], rng: list[dict[str, Any]], index: str
+) -> None:
+    try:
+        plan = Plan(query(index, "asc", *rng), db[0].catalog)
+    except QueryError:
+        return
+    stream = query_stream.Stream(plan, reader(db))
+    stream.batch(100)

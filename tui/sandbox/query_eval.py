@@ -21,14 +21,9 @@ from tui.sandbox import indexes, search, sortkey
 from tui.sandbox.db import Doc, Reader
 from tui.sandbox.sortkey import AFTER, MISSING, decode_literal, path_value
 
-__all__ = ["MISSING", "Plan", "QueryError", "Unsupported", "decode_literal", "evaluate"]
+__all__ = ["MISSING", "Plan", "QueryError", "decode_literal", "evaluate"]
 Order = Literal["asc", "desc"]
 Row = tuple[bytes, Doc]
-SYSTEM_INDEXES = ("by_creation_time", "by_id")
-
-
-class Unsupported(Exception):
-    """A query feature the sandbox does not implement."""
 
 
 class QueryError(ValueError):
@@ -128,9 +123,10 @@ def _split(
             upper = (value, kind == "Lte")
         else:
             raise QueryError(f"unknown index range expression {kind!r}")
-    used = [f for f in fields if f in eqs]
-    if bound_field is not None:
-        used.append(bound_field)
+    if bound_field is not None and bound_field in eqs:
+        raise QueryError(
+            f'Already defined inequality bound in index range. Can\'t add "{bound_field}" == ...'
+        )
     for f in [*eqs, *([bound_field] if bound_field else [])]:
         if f not in fields:
             raise QueryError(
@@ -139,7 +135,7 @@ def _split(
                 "For more information see https://docs.convex.dev/using/indexes."
             )
     ordered = [*[f for f in fields if f in eqs], *([bound_field] if bound_field else [])]
-    if ordered != list(fields[: len(ordered)]) or (bound_field is not None and bound_field in eqs):
+    if ordered != list(fields[: len(ordered)]):
         wrong = next(f for f, g in zip(ordered, fields, strict=False) if f != g)
         raise QueryError(
             f"Tried to query index {index} but the query didn't use the index fields in order.\n"
