@@ -48,6 +48,7 @@ class SandboxProc:
     data_dir: Path
     key: str = field(default_factory=lambda: f"convex-self-hosted|01{secrets.token_hex(24)}")
     url: str = ""
+    site_url: str = ""
     log_path: Path | None = None
     proc: subprocess.Popen[str] | None = None
 
@@ -67,7 +68,8 @@ class SandboxProc:
         if line is None:
             self.stop()
             pytest.fail(f"sandbox did not start:\n{self.log_tail()}")
-        self.url = json.loads(line)["url"]
+        info = json.loads(line)
+        self.url, self.site_url = info["url"], info["site_url"]
         return self
 
     def stop(self) -> None:
@@ -149,6 +151,21 @@ class Workspace:
         out = self.ok("run", path, json.dumps(args or {})).stdout.strip()
         return json.loads(out) if out else None  # the CLI prints nothing for null
 
+    def node_script(self, name: str) -> Any:
+        """Run ``tests/sandbox/<name>`` (a real JS client) in the app; its last stdout line."""
+        script = self.root / name
+        shutil.copy(HERE / name, script)
+        proc = subprocess.run(
+            [require_node(), str(script)],
+            cwd=self.root,
+            env={**self.env(), "CONVEX_URL": self.sandbox.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr + self.sandbox.log_tail()
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
     def edit(self, module: str, old: str, new: str) -> None:
         path = self.root / "convex" / module
         text = path.read_text()
@@ -164,6 +181,8 @@ def copy_workspace(dest: Path) -> Path:
     """The example app's sources in ``dest`` (created), sharing the installed node_modules."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(WORKSPACE / "convex", dest / "convex", ignore=_no_generated)
-    shutil.copy(WORKSPACE / "package.json", dest / "package.json")
+    shutil.copytree(WORKSPACE / "oracle", dest / "oracle")
+    for name in ("package.json", "vitest.config.mts"):
+        shutil.copy(WORKSPACE / name, dest / name)
     (dest / "node_modules").symlink_to(WORKSPACE / "node_modules")
     return dest

@@ -67,7 +67,10 @@ async def test_components_are_refused_by_name(
     body = push_body(key, False, componentDefinitions=[{"definitionPath": "x"}])
     res = await post_br(client, "/api/deploy2/start_push", body, key)
     assert res.status_code == 400
-    assert "Components are not supported" in res.json()["message"]
+    assert (
+        "Components (app.use(...) in convex/convex.config.ts) are not supported"
+        in res.json()["message"]
+    )
 
 
 @pytest.mark.peers

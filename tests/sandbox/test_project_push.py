@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
@@ -78,10 +79,11 @@ def test_sandbox_project_pushes_the_workspace_and_keeps_env_local(tmp_path: Path
     require_node()
     project = copy_workspace(tmp_path / "app")
     (project / ".env.local").write_text("CONVEX_URL=https://real.example\n")
-    proc, lines, url = _start(["--project", str(project)])
+    relative = os.path.relpath(project, REPO_ROOT)  # as typed from a shell: `--project app`
+    proc, lines, url = _start(["--project", relative])
     try:
         text = "".join(lines)
-        assert f"Pushed {project}/convex with `npx convex dev --once`" in text
+        assert f"Pushed {relative}/convex with `npx convex dev --once`" in text, text
         out = httpx.post(
             f"{url}/api/mutation", json={"path": "tasks:create", "args": {"text": "t"}}
         )

@@ -8,11 +8,13 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from tui.convex import values
 from tui.convex.ids import InvalidId, decode_id, new_id
 from tui.convex.validators import ArgValidationError, V
+from tui.sandbox import indexes
 from tui.sandbox.errors import SystemError_
 from tui.sandbox.storage import INSERT_SQL, UPDATE_SQL, Storage, field_expr, index_key, index_keys
 
@@ -35,6 +37,14 @@ class Tracker:
     bytes_read: int = 0
     rows_written: int = 0
     bytes_written: int = 0
+    # File bytes this transaction wrote (removed if it rolls back) or deleted (removed after it
+    # commits): tui/sandbox/files.py.
+    created_files: list[Path] = field(default_factory=list)
+    deleted_files: list[Path] = field(default_factory=list)
+    # A paginated query's end cursor: read from the previous run's journal, written for the next
+    # (reactive pagination keeps a page's end fixed, like the backend's QueryJournal).
+    journal_in: str | None = None
+    journal_out: str | None = None
 
 
 def encode_cursor(key: tuple[float, str] | None, *, end: bool = False) -> str:
@@ -99,6 +109,10 @@ class Reader:
 
     def _number(self, table: str) -> int | None:
         return self.tracker.created_tables.get(table, self.storage.table_number(table))
+
+    def table_number(self, table: str) -> int | None:
+        """The table's number as this transaction sees it (None: no such table)."""
+        return self._number(table)
 
     def _row_to_doc(self, body: str) -> Doc:
         self.tracker.rows_read += 1
@@ -316,8 +330,10 @@ class Writer(Reader):
         number = self.ensure_table(table)
         ctime = self.storage.clock.tick() / 1e6
         doc_id = new_id(number)
-        body = self._serialize({"_id": doc_id, "_creationTime": ctime, **doc})
+        full = {"_id": doc_id, "_creationTime": ctime, **doc}
+        body = self._serialize(full)
         self.conn.execute(INSERT_SQL, (doc_id, number, ctime, body, *index_keys(doc)))
+        indexes.on_write(self.conn, self.storage.catalog, table, None, full)
         self._wrote(table, body)
         return doc_id
 
@@ -335,10 +351,11 @@ class Writer(Reader):
             raise SystemError_(f"System table '{table}' cannot be modified directly")
         return table, doc
 
-    def _store(self, table: str, doc: Doc) -> None:
+    def _store(self, table: str, doc: Doc, old: Doc) -> None:
         self._check_schema(table, doc)
         body = self._serialize(doc)
         self.conn.execute(UPDATE_SQL, (body, *index_keys(doc), doc["_id"]))
+        indexes.on_write(self.conn, self.storage.catalog, table, old, doc)
         self._wrote(table, body)
 
     def patch(self, doc_id: str, fields: Doc) -> None:
@@ -348,21 +365,24 @@ class Writer(Reader):
                 raise SystemError_(f"Provided {key} field does not match the document's {key}")
         updates = {k: v for k, v in fields.items() if k not in ("_id", "_creationTime")}
         validate_fields({k: v for k, v in updates.items() if v is not UNSET})
+        new = dict(doc)
         for key, value in updates.items():
             if value is UNSET:
-                doc.pop(key, None)
+                new.pop(key, None)
             else:
-                doc[key] = value
-        self._store(table, doc)
+                new[key] = value
+        self._store(table, new, doc)
 
     def replace(self, doc_id: str, new: Doc) -> None:
         table, doc = self._existing(doc_id)
         body = {k: v for k, v in new.items() if k not in ("_id", "_creationTime")}
         validate_fields(body)
-        self._store(table, {"_id": doc["_id"], "_creationTime": doc["_creationTime"], **body})
+        new = {"_id": doc["_id"], "_creationTime": doc["_creationTime"], **body}
+        self._store(table, new, doc)
 
     def delete(self, doc_id: str) -> None:
-        table, _doc = self._existing(doc_id)
+        table, doc = self._existing(doc_id)
         self.conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        indexes.on_write(self.conn, self.storage.catalog, table, doc, None)
         self.tracker.written_tables.add(table)
         self.tracker.rows_written += 1

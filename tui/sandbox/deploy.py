@@ -22,6 +22,7 @@ from typing import Any
 from tui.convex import values
 from tui.convex.ids import new_id
 from tui.convex.validators import ArgValidationError, V
+from tui.sandbox import indexes, search
 from tui.sandbox import push as store
 from tui.sandbox.audit import append_audit, share_audit_log
 from tui.sandbox.crons import CronRunner
@@ -133,7 +134,7 @@ class Pushes:
         new.info = reg.info
         # The new functions (paginatedDeploymentEvents among them) read the same audit log.
         share_audit_log(reg, new)
-        pushed = PushedFunctions(analysis, pool, self.env, self.dep.resolve)
+        pushed = PushedFunctions(analysis, pool, self.env, self.dep)
         for fn in pushed.definitions():
             new.functions[(fn.module, fn.name)] = fn
         new.tables = {
@@ -144,6 +145,7 @@ class Pushes:
             new.http_routes.append(
                 HttpRoute(route["method"], route["path"], pushed.http_handler(self.dep))
             )
+        await self._sync_indexes(list(new.tables), wanted_indexes(analysis))
         reg.functions, reg.tables, reg.http_routes = new.functions, new.tables, new.http_routes
         old, self.pool = self.pool, pool
         self.modules, self.analysis = modules, analysis
@@ -152,9 +154,24 @@ class Pushes:
         self.crons.install(
             {k: v for m in analysis.modules.values() for k, v in (m.get("cronSpecs") or {}).items()}
         )
-        tables = list(new.tables)
-        await self.dep.transact(lambda w: [w.ensure_table(t) for t in tables])
         await asyncio.to_thread(pool.warm)
+
+    async def _sync_indexes(self, tables: list[str], wanted: list[indexes.Wanted]) -> None:
+        """Create the schema's tables and bring the stored indexes in line with it, in one
+        transaction; writes maintain the new indexes from the moment it commits."""
+
+        def body(w: Writer) -> tuple[indexes.Catalog, list[str]]:
+            for t in tables:
+                w.ensure_table(t)
+            numbers = {t: n for t in tables if (n := w.table_number(t)) is not None}
+            return indexes.sync(w.conn, wanted, numbers)
+
+        def publish(result: tuple[indexes.Catalog, list[str]]) -> None:
+            self.dep.storage.catalog = result[0]
+
+        _catalog, built = await self.dep.transact(body, after_commit=publish)
+        if built:
+            log.info("built indexes of %s", ", ".join(built))
 
     # --- the deploy2 steps ----------------------------------------------------------------
 
@@ -167,7 +184,10 @@ class Pushes:
 
     async def start(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("componentDefinitions"):
-            raise PushError("Components are not supported by the convex-tui sandbox yet")
+            raise PushError(
+                "Components (app.use(...) in convex/convex.config.ts) are not supported by the "
+                "convex-tui sandbox"
+            )
         if self.node is None:
             raise PushError("Node.js is not installed, so the sandbox cannot run pushed code")
         app = body.get("appDefinition") or {}
@@ -182,8 +202,12 @@ class Pushes:
             modules.append(Module.from_config({**app["schema"], "path": store.SCHEMA_PATH}))
         root = await asyncio.to_thread(store.materialize, self.base, modules)
         analysis = await asyncio.to_thread(store.analyze, root, modules, self.node)
-        if any(m.get("httpRoutes") for m in analysis.modules.values()):
-            log.info("pushed http.js routes are listed but HTTP actions are not run yet")
+        needs_fts = any(w.kind == "search" for w in wanted_indexes(analysis))
+        if needs_fts and not await self.dep.read(search.fts_available):
+            raise PushError(
+                "Text search indexes (searchIndex) need SQLite's FTS5 extension, which this "
+                "Python's sqlite3 lacks"
+            )
         pending = Pending(modules, analysis, root)
         pending.schema_failure = await self.dep.read(lambda c: _violations(self.dep, c, analysis))
         pending.diffs = self._index_diff(analysis)
@@ -196,19 +220,21 @@ class Pushes:
         return self._response(push_id, pending)
 
     def _index_diff(self, analysis: Analysis) -> dict[str, Any]:
-        def configs(tables: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        def configs(wanted: list[indexes.Wanted]) -> dict[str, dict[str, Any]]:
             return {
-                f"{table}.{name}": {
-                    "name": f"{table}.{name}",
-                    "type": "database",
-                    "fields": list(f),
-                }
-                for table, t in tables.items()
-                for name, f in t.indexes
+                f"{w.table}.{w.name}": {"name": f"{w.table}.{w.name}", "type": w.kind, **w.spec}
+                for w in wanted
             }
 
-        old = configs(self.dep.registry.tables)
-        new = configs(analysis.tables)
+        before = [
+            indexes.Wanted(table, name, "database", {"fields": list(f)})
+            for table, t in self.dep.registry.tables.items()
+            for name, f in t.indexes
+        ]
+        if self.analysis is not None:
+            before = wanted_indexes(self.analysis)
+        old = configs(before)
+        new = configs(wanted_indexes(analysis))
         return {
             "added_indexes": [c for k, c in new.items() if old.get(k) != c],
             "removed_indexes": [c for k, c in old.items() if new.get(k) != c],
@@ -301,6 +327,21 @@ class Pushes:
                 }
             },
         }
+
+
+def wanted_indexes(analysis: Analysis) -> list[indexes.Wanted]:
+    """The database and text search indexes a pushed schema declares."""
+    out = []
+    for name, table in analysis.tables.items():
+        for index, fields in table.indexes:
+            out.append(indexes.Wanted(name, index, "database", {"fields": list(fields)}))
+        for s in table.raw.get("searchIndexes") or []:
+            spec = {
+                "searchField": str(s["searchField"]),
+                "filterFields": [str(f) for f in s.get("filterFields") or []],
+            }
+            out.append(indexes.Wanted(name, str(s["indexDescriptor"]), "search", spec))
+    return out
 
 
 def _http_routes(analysis: Analysis) -> list[dict[str, str]]:

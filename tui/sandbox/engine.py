@@ -30,7 +30,8 @@ from tui.sandbox.context import (
     QueryCtx,
 )
 from tui.sandbox.db import Reader, Tracker, Writer
-from tui.sandbox.logs import LogRing, completion_fields
+from tui.sandbox.files import FileStore
+from tui.sandbox.logs import LogRing
 from tui.sandbox.outcome import (
     NONE as NONE,
 )
@@ -97,11 +98,13 @@ class Deployment:
         self.scheduler = Scheduler(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.env: dict[str, str] = {}
+        self.files = FileStore(storage)
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await self.write(lambda _conn: self.files.setup())
         self.env = await self.write(env_store.load)
         await self.scheduler.start()
 
@@ -165,8 +168,11 @@ class Deployment:
             self._readers, lambda: fn(self._conn())
         )
 
-    async def transact(self, fn: Callable[[Writer], T]) -> T:
-        """Run ``fn(writer)`` in one write transaction (seeding, tooling), then notify."""
+    async def transact(
+        self, fn: Callable[[Writer], T], after_commit: Callable[[T], None] | None = None
+    ) -> T:
+        """Run ``fn(writer)`` in one write transaction (seeding, tooling), then notify.
+        ``after_commit(value)`` runs on the writer thread before any other write can start."""
 
         def body(conn: sqlite3.Connection) -> tuple[T, int, Tracker]:
             tracker = Tracker()
@@ -178,8 +184,12 @@ class Deployment:
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
+                self.files.finish(tracker, committed=False)
                 raise
+            self.files.finish(tracker, committed=True)
             self.storage.publish_tables(tracker.created_tables)
+            if after_commit is not None:
+                after_commit(value)
             return value, ts, tracker
 
         value, ts, tracker = await self.write(body)
@@ -233,11 +243,13 @@ class Deployment:
         parent_execution_id: str | None = None,
         trusted: bool = False,
         job: str | None = None,
+        journal: str | None = None,
     ) -> Outcome:
         """Run one function; function errors come back as ``success=False``, never raised.
 
         ``trusted`` lets actions call internal functions whatever their identity. ``job`` is
         the scheduled job a mutation runs for: marked success in the mutation's transaction.
+        ``journal`` is what the query's previous run left (a subscription's page end).
         """
         rid = request_id or secrets.token_hex(8)
         try:
@@ -280,7 +292,7 @@ class Deployment:
         if result.error is None:
             if fn.kind == "query":
                 result = await asyncio.get_running_loop().run_in_executor(
-                    self._readers, self._run_query_sync, fn, args, identity, console
+                    self._readers, self._run_query_sync, fn, args, identity, console, journal
                 )
             elif fn.kind == "mutation":
                 result = await asyncio.get_running_loop().run_in_executor(
@@ -296,24 +308,23 @@ class Deployment:
                 self.scheduler.arm(job_id, when)
         outcome = make_outcome(fn, rid, result, [ln.plain() for ln in console.lines])
         if not fn.system:  # like the backend, system functions stay out of the log stream
-            self._record(
-                fn,
-                outcome,
-                result,
-                console,
-                caller,
-                started,
-                execution_id,
-                parent_execution_id,
-                identity,
-            )
+            self.logs.record(
+                fn, outcome, result.tracker, tuple(console.lines), caller, started,
+                execution_id, parent_execution_id, identity,
+            )  # fmt: skip
         return outcome
 
     def _run_query_sync(
-        self, fn: FunctionDef, args: dict[str, Any], identity: Identity, console: Console
+        self,
+        fn: FunctionDef,
+        args: dict[str, Any],
+        identity: Identity,
+        console: Console,
+        journal: str | None = None,
     ) -> Exec:
         conn = self._conn()
         result = Exec()
+        result.tracker.journal_in = journal
         conn.execute("BEGIN")
         try:
             result.ts = Storage.read_ts(conn)  # also pins the snapshot
@@ -365,9 +376,11 @@ class Deployment:
             Storage.write_ts(conn, ts)
             conn.execute("COMMIT")
             result.ts = ts
+            self.files.finish(result.tracker, committed=True)
             self.storage.publish_tables(result.tracker.created_tables)
         except Exception as exc:
             conn.execute("ROLLBACK")
+            self.files.finish(result.tracker, committed=False)
             result.error = exc
             result.scheduled.clear()
         return result
@@ -439,44 +452,6 @@ class Deployment:
         except Exception as exc:
             result.error = exc
         return result
-
-    # --- logging -------------------------------------------------------------------------------
-
-    def _record(
-        self,
-        fn: FunctionDef,
-        outcome: Outcome,
-        result: Exec,
-        console: Console,
-        caller: str,
-        started: float,
-        execution_id: str,
-        parent: str | None,
-        identity: Identity,
-    ) -> None:
-        error = None
-        if not outcome.success and outcome.error_message:
-            error = outcome.error_message.split("\n", 1)[-1]
-        return_bytes = None
-        if outcome.success:
-            return_bytes = float(len(repr(values.encode(outcome.value))))
-        fields = completion_fields(
-            fn.udf_type,
-            fn.identifier,
-            caller,
-            started,
-            outcome.request_id,
-            execution_id,
-            parent,
-            identity,
-            error,
-            None,
-            return_bytes,
-            result.tracker,
-        )
-        # Action lines already went out as Progress entries.
-        lines = () if fn.kind == "action" else tuple(console.lines)
-        self.logs.push(time.time(), fields, lines)
 
 
 DEPLOYMENT_KEY: web.AppKey[Deployment] = web.AppKey("deployment", Deployment)

@@ -28,6 +28,7 @@ from tui.sandbox.http_auth import (
     require_admin,
 )
 from tui.sandbox.registry import BadPath, Kind, bad_path_message, parse_udf_path
+from tui.sandbox.search import search_fields
 from tui.sandbox.shapes import table_shapes
 
 log = logging.getLogger(__name__)
@@ -259,6 +260,12 @@ async def get_indexes(request: web.Request) -> web.Response:
         for table, tdef in dep.registry.tables.items()
         for name, fields in tdef.indexes
     ]
+    indexes += [  # search indexes: `fields` is {searchField, filterFields} (schema.rs)
+        {"table": s.table, "name": s.name, "fields": search_fields(s), "backfill": {"state": "done"},
+         "staged": False}
+        for searches in dep.storage.catalog.searches.values()
+        for s in searches
+    ]  # fmt: skip
     return json_response({"indexes": indexes})
 
 

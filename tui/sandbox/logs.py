@@ -9,11 +9,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tui.convex import values
 from tui.sandbox.context import LogLine
 from tui.sandbox.db import Tracker
 
 if TYPE_CHECKING:
-    from tui.sandbox.outcome import Identity
+    from tui.sandbox.outcome import Identity, Outcome
+    from tui.sandbox.registry import FunctionDef
 
 MAX_ENTRIES = 1000
 STRUCTURED_CLIENTS = ("npm-cli", "dashboard")
@@ -43,6 +45,31 @@ class LogRing:
         self._entries: deque[LogEntry] = deque(maxlen=size)
         self._changed = asyncio.Event()
         self._last = 0.0
+
+    def record(
+        self,
+        fn: FunctionDef,
+        outcome: Outcome,
+        tracker: Tracker,
+        lines: tuple[LogLine, ...],
+        caller: str,
+        started: float,
+        execution_id: str,
+        parent: str | None,
+        identity: Identity,
+    ) -> None:
+        """One execution's Completion entry (an action's lines went out as Progress)."""
+        error = None
+        if not outcome.success and outcome.error_message:
+            error = outcome.error_message.split("\n", 1)[-1]
+        return_bytes = None
+        if outcome.success:
+            return_bytes = float(len(repr(values.encode(outcome.value))))
+        fields = completion_fields(
+            fn.udf_type, fn.identifier, caller, started, outcome.request_id, execution_id,
+            parent, identity, error, None, return_bytes, tracker,
+        )  # fmt: skip
+        self.push(time.time(), fields, () if fn.kind == "action" else lines)
 
     def push(self, timestamp: float, fields: dict[str, Any], lines: tuple[LogLine, ...]) -> None:
         # Cursors compare timestamps, so two entries must never share one.

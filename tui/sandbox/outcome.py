@@ -49,6 +49,7 @@ class Outcome:
     request_id: str
     snapshot_ts: int | None = None  # ts of the snapshot a query read (None for actions)
     udf_type: str | None = None  # "Query" | "Mutation" | "Action" when the function exists
+    journal: str | None = None  # a query's journal (its page's end cursor) for the next run
 
 
 @dataclass
@@ -115,7 +116,7 @@ def make_outcome(fn: FunctionDef, rid: str, result: Exec, lines: list[str]) -> O
             success=True, value=result.value, error_message=None, error_data=None,
             has_error_data=False, log_lines=lines, read_tables=reads,
             commit_ts=result.ts if fn.kind == "mutation" else None, request_id=rid,
-            snapshot_ts=snapshot, udf_type=fn.udf_type,
+            snapshot_ts=snapshot, udf_type=fn.udf_type, journal=result.tracker.journal_out,
         )  # fmt: skip
     body = exc.body if isinstance(exc, ArgError) else error_body(fn, exc)
     return Outcome(

@@ -66,7 +66,9 @@ def push_project(project: Path, url: str, admin_key: str) -> ProjectPush:
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            [str(cli_path(project)), "dev", "--once"],
+            # Absolute: a relative DIR (`--project tests/workspace`) would be resolved again
+            # from inside DIR, the child's working directory.
+            [str(cli_path(project).resolve()), "dev", "--once"],
             cwd=project,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -76,6 +78,8 @@ def push_project(project: Path, url: str, admin_key: str) -> ProjectPush:
         )
     except subprocess.TimeoutExpired:
         return ProjectPush(False, f"`{COMMAND}` did not finish within {PUSH_TIMEOUT:.0f}s.")
+    except OSError as exc:
+        return ProjectPush(False, f"`{COMMAND}` could not start: {exc.strerror or exc}.")
     finally:
         if saved is None:
             env_local.unlink(missing_ok=True)

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from tui.convex import values
-from tui.convex.ids import InvalidId, decode_id
 from tui.convex.validators import ArgValidationError, V, from_json
-from tui.sandbox import query_eval, scheduler
 from tui.sandbox.context import (
     ActionCtx,
     Console,
@@ -25,16 +23,16 @@ from tui.sandbox.context import (
     HttpRequest,
     HttpResult,
     LogLine,
-    MutationCtx,
     QueryCtx,
     SystemError_,
     UserError,
 )
-from tui.sandbox.db import UNSET, Writer
+from tui.sandbox.files_routes import action_storage
 from tui.sandbox.node_host import HostError, HostFailure, HostPool, SyscallFailed
 from tui.sandbox.outcome import NONE, NestedFailure
 from tui.sandbox.push import Analysis
 from tui.sandbox.registry import FunctionDef, Kind, parse_udf_path
+from tui.sandbox.syscalls import Calls, address
 
 if TYPE_CHECKING:
     from tui.sandbox.engine import Deployment
@@ -44,22 +42,6 @@ QUERY_TIMEOUT = 60.0
 ACTION_TIMEOUT = 600.0
 EnvSource = Callable[[], dict[str, str]]
 Lookup = Callable[[str], FunctionDef | None]
-
-UNSUPPORTED = {
-    "1.0/storage": "File storage (ctx.storage)",
-    "storage": "File storage (ctx.storage)",
-    "1.0/actions/vectorSearch": "Vector search (ctx.vectorSearch)",
-    "1.0/actions/storage": "File storage (ctx.storage)",
-    "1.0/createServiceToken": "Service tokens",
-    "1.0/signJwt": "ctx.auth.signJwt",
-}
-
-
-def unsupported(op: str) -> SyscallFailed | None:
-    for prefix, feature in UNSUPPORTED.items():
-        if op.startswith(prefix):
-            return SyscallFailed(f"{feature} is not supported by the convex-tui sandbox yet ({op})")
-    return None
 
 
 def _log_to(console: Console) -> Callable[[str, list[str]], None]:
@@ -80,146 +62,19 @@ def _raise_js(exc: HostFailure) -> None:
     raise UserError(str(error.get("message", "")))
 
 
-def _id_arg(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise SyscallFailed(f"Invalid id {raw!r}")
-    return raw
-
-
-class Calls:
-    """Answers one execution's syscalls (reference §14.3)."""
-
-    def __init__(self, identifier: str, user: dict[str, Any] | None, lookup: Lookup) -> None:
-        self.identifier = identifier
-        self.user = user
-        self.lookup = lookup
-        self.streams: dict[int, list[dict[str, Any]]] = {}
-        self.indexes: dict[str, tuple[str, ...]] = {}
-
-    def common(self, op: str, args: dict[str, Any]) -> Any:
-        if op == "1.0/getUserIdentity":
-            return self.user
-        if op == "1.0/getFunctionMetadata":
-            return {"name": self.identifier, "componentPath": None}
-        if op == "1.0/getRequestMetadata":
-            return {"requestId": "", "ip": None, "userAgent": None}
-        failure = unsupported(op)
-        raise failure or SyscallFailed(f"Unknown operation {op} (not supported by the sandbox)")
-
-    def db(self, ctx: QueryCtx | MutationCtx, op: str, args: dict[str, Any]) -> Any:  # noqa: C901
-        reader = ctx.db
-        if op == "1.0/get":
-            doc_id = _id_arg(args.get("id"))
-            table = reader.table_of(doc_id)
-            if table is None or table.startswith("_") != bool(args.get("isSystem")):
-                return None
-            if args.get("table") and args["table"] != table:
-                return None
-            doc = reader.get(doc_id)
-            return None if doc is None else values.encode(doc)
-        if op == "1.0/queryStream":
-            stream_id = len(self.streams) + 1
-            plan = query_eval.Plan(args["query"], self.indexes)
-            self.streams[stream_id] = [values.encode(d) for d in plan.run(reader)]
-            return {"queryId": stream_id}
-        if op == "sandbox/queryStreamBatch":  # the host's batched queryStreamNext
-            rows = self.streams.get(int(args["queryId"]), [])
-            count = max(1, int(args.get("count", 1)))
-            batch, rows[:] = rows[:count], rows[count:]
-            return {"values": batch, "done": not rows}
-        if op == "1.0/queryStreamNext":
-            rows = self.streams.get(int(args["queryId"]), [])
-            return {"value": rows.pop(0), "done": False} if rows else {"value": None, "done": True}
-        if op == "1.0/queryCleanup":
-            return self.streams.pop(int(args["queryId"]), None) is not None
-        if op == "1.0/queryPage":
-            plan = query_eval.Plan(args["query"], self.indexes)
-            return query_eval.page(
-                plan, reader, args.get("cursor"), args.get("endCursor"), int(args["pageSize"])
-            )
-        if op == "1.0/count":
-            return reader.count(str(args["table"]))
-        if op == "1.0/db/normalizeId":
-            text, table = str(args.get("idString")), str(args.get("table"))
-            try:
-                decode_id(text)
-            except InvalidId:
-                return {"id": None}
-            return {"id": text if reader.table_of(text) == table else None}
-        if op == "1.0/runUdf":
-            return self.nested(ctx, args)
-        if isinstance(reader, Writer) and isinstance(ctx, MutationCtx):
-            return self.write(ctx, reader, op, args)
-        if op in ("1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove", "1.0/schedule"):
-            raise SyscallFailed(f"{op.split('/')[-1]} is not allowed in a query")
-        return self.common(op, args)
-
-    def write(self, ctx: MutationCtx, w: Writer, op: str, args: dict[str, Any]) -> Any:
-        if op == "1.0/insert":
-            return {"_id": w.insert(str(args["table"]), values.decode(args["value"]))}
-        if op in ("1.0/shallowMerge", "1.0/replace", "1.0/remove"):
-            doc_id = _id_arg(args.get("id"))
-            if args.get("table") and w.table_of(doc_id) != args["table"]:
-                raise SyscallFailed(f"Document with id '{doc_id}' is not in table {args['table']}")
-            if op == "1.0/remove":
-                w.delete(doc_id)
-            elif op == "1.0/replace":
-                w.replace(doc_id, values.decode(args["value"]))
-            else:
-                raw = args.get("value") or {}
-                fields = {
-                    k: UNSET if v == {"$undefined": None} else values.decode(v)
-                    for k, v in raw.items()
-                }
-                w.patch(doc_id, fields)
-            return None
-        if op == "1.0/schedule":
-            path = _address(args)
-            delay = float(args["ts"]) * 1000 - time.time() * 1000
-            return ctx.schedule(max(0.0, delay), path, values.decode(args.get("args") or {}))
-        if op == "1.0/cancel_job":
-            scheduler.transition(w, _id_arg(args.get("id")), scheduler.ACTIVE, {"kind": "canceled"})
-            return None
-        return self.common(op, args)
-
-    def nested(self, ctx: QueryCtx | MutationCtx, args: dict[str, Any]) -> Any:
-        """``ctx.runQuery``/``ctx.runMutation`` inside a query or mutation: same transaction."""
-        target = self.lookup(_address(args))
-        kind = "query" if args.get("udfType") in ("query", "snapshotQuery") else "mutation"
-        if target is None or target.kind != kind:
-            raise SyscallFailed(f"Could not find {kind} {_address(args)}")
-        if kind == "mutation" and not isinstance(ctx, MutationCtx):
-            raise SyscallFailed("ctx.runMutation is not allowed in a query")
-        call_args = values.decode(args.get("args") or {})
-        try:
-            return values.encode(target.handler(ctx, call_args))
-        except (UserError, SystemError_) as exc:
-            raise SyscallFailed(str(exc)) from exc
-        except ConvexError as exc:
-            raise SyscallFailed(exc.message, values.encode(exc.data)) from exc
-
-
-def _address(args: dict[str, Any]) -> str:
-    name = args.get("name") or args.get("reference")
-    if not isinstance(name, str):
-        raise SyscallFailed("Function handles are not supported by the convex-tui sandbox yet")
-    return name
-
-
 class PushedFunctions:
     """Builds the pushed app's FunctionDefs over one host pool."""
 
-    def __init__(self, analysis: Analysis, pool: HostPool, env: EnvSource, lookup: Lookup) -> None:
+    def __init__(self, analysis: Analysis, pool: HostPool, env: EnvSource, dep: Deployment) -> None:
         self.analysis = analysis
         self.pool = pool
         self.env = env
-        self.lookup = lookup
-        self.indexes = {
-            f"{t.name}.{name}": fields
-            for t in analysis.tables.values()
-            for name, fields in t.indexes
-        }
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.dep = dep
+        self.lookup: Lookup = dep.resolve
+
+    def calls(self, fn: FunctionDef | str, user: dict[str, Any] | None) -> Calls:
+        name = fn if isinstance(fn, str) else fn.identifier
+        return Calls(name, user, self.lookup, self.dep.files, lambda: self.dep.cloud_url)
 
     def definitions(self) -> list[FunctionDef]:
         out: list[FunctionDef] = []
@@ -261,8 +116,7 @@ class PushedFunctions:
     def _udf(self, fn: FunctionDef) -> Callable[..., Any]:
         def handler(ctx: QueryCtx, args: dict[str, Any]) -> Any:
             ctx.db.tracker.read_tables.add(ENV_TABLE)  # process.env is part of what it read
-            calls = Calls(fn.identifier, ctx.auth, self.lookup)
-            calls.indexes = self.indexes
+            calls = self.calls(fn, ctx.auth)
             try:
                 with self.pool.host() as host:
                     raw = host.call(
@@ -282,7 +136,7 @@ class PushedFunctions:
     def _action(self, fn: FunctionDef) -> Callable[..., Any]:
         async def handler(ctx: ActionCtx, args: dict[str, Any]) -> Any:
             loop = asyncio.get_running_loop()
-            on_syscall = _action_syscalls(loop, Calls(fn.identifier, ctx.auth, self.lookup), ctx)
+            on_syscall = _action_syscalls(loop, self.calls(fn, ctx.auth), ctx, self.dep)
             request = self._request(fn, args, {"requestId": secrets.token_hex(8)})
             raw = await self._in_host(loop, request, on_syscall, ctx.console)
             return self._finish(fn, raw)
@@ -325,7 +179,7 @@ class PushedFunctions:
                 _runner(dep, "action"),
                 dep.scheduler.schedule_now,
             )
-            on_syscall = _action_syscalls(loop, Calls("http", None, self.lookup), ctx)
+            on_syscall = _action_syscalls(loop, self.calls("http", None), ctx, dep)
             query = f"?{urlencode(request.query)}" if request.query else ""
             message = {
                 "t": "http",
@@ -368,7 +222,7 @@ def _runner(dep: Deployment, kind: Kind) -> Callable[[str, dict[str, Any]], Awai
 
 
 def _action_syscalls(
-    loop: asyncio.AbstractEventLoop, calls: Calls, ctx: ActionCtx
+    loop: asyncio.AbstractEventLoop, calls: Calls, ctx: ActionCtx, dep: Deployment
 ) -> Callable[[str, str], str]:
     """An action's syscalls, answered from its executor thread by the deployment's loop."""
 
@@ -380,10 +234,12 @@ def _action_syscalls(
             "1.0/actions/action": ctx.run_action,
         }.get(op)
         if runner is not None:
-            coro = runner(_address(a), values.decode(a.get("args") or {}))
+            coro = runner(address(a), values.decode(a.get("args") or {}))
         elif op == "1.0/actions/schedule" and ctx.schedule is not None:
             delay = max(0.0, float(a["ts"]) * 1000 - time.time() * 1000)
-            coro = ctx.schedule(delay, _address(a), values.decode(a.get("args") or {}))
+            coro = ctx.schedule(delay, address(a), values.decode(a.get("args") or {}))
+        elif op.startswith("1.0/storage"):
+            coro = action_storage(dep, op, a)
         else:
             return json.dumps(calls.common(op, a))
 

@@ -24,6 +24,7 @@ from platformdirs import user_data_dir
 from tui.sandbox.deploy import Pushes
 from tui.sandbox.deploy_routes import PUSHES_KEY, add_deploy_routes
 from tui.sandbox.engine import DEPLOYMENT_KEY, Deployment
+from tui.sandbox.files_routes import add_storage_routes
 from tui.sandbox.functions import build_registry
 from tui.sandbox.functions.demo_misc import bulk_docs, seed_demo
 from tui.sandbox.http_routes import (
@@ -125,7 +126,14 @@ class SandboxServer:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         udf = ""
-        if request.method == "POST" and request.path.startswith("/api/") and request.can_read_body:
+        # Uploads stream to disk: never buffer (or size-limit) their bodies here.
+        upload = request.path.startswith("/api/storage/")
+        if (
+            request.method == "POST"
+            and request.path.startswith("/api/")
+            and request.can_read_body
+            and not upload
+        ):
             try:  # aiohttp caches the body: the handler reads it again
                 body = json.loads(await request.read() or b"null")
                 udf = str(body.get("path") or "") if isinstance(body, dict) else ""
@@ -169,6 +177,7 @@ class SandboxServer:
         api[PUSHES_KEY] = self.pushes
         add_api_routes(api)
         add_deploy_routes(api)
+        add_storage_routes(api)
         site = web.Application(middlewares=[errors_middleware])
         site[DEPLOYMENT_KEY] = self.deployment
         add_site_routes(site)

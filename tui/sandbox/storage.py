@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tui.convex.ids import ALPHABET, _vint_encode
 from tui.convex.values import encode
+from tui.sandbox import indexes
 
 FIRST_USER_TABLE = 10001
 # Index fields of the demo schema that SQLite indexes by expression (tasks' by_status, ...).
@@ -147,6 +148,8 @@ class Storage:
         self.tables: dict[str, int] = {
             name: num for num, name in conn.execute("SELECT number, name FROM tables")
         }
+        # The pushed schema's indexes: every write keeps them in step (tui/sandbox/indexes.py).
+        self.catalog = indexes.load(conn)
         conn.close()
         self.clock = Clock(self.initial_ts)
         self._tables_lock = threading.Lock()
@@ -252,6 +255,12 @@ class Storage:
                 for name in ("id", "by_creation", *(f"by_{f}" for f in INDEXED_FIELDS)):
                     conn.execute(f"DROP INDEX IF EXISTS documents_{name}")
             conn.executemany(INSERT_SQL, rows)
+            if self.catalog.database.get(table) or self.catalog.searches.get(table):
+                full = (
+                    {"_id": r[0], "_creationTime": r[2], **d}
+                    for r, d in zip(rows, docs, strict=True)
+                )
+                indexes.on_bulk_insert(conn, self.catalog, table, full)
             if big:
                 for ddl in _index_ddl():
                     conn.execute(ddl)

@@ -49,6 +49,7 @@ class _Query:
     result_hash: str | None = None
     read_tables: frozenset[str] = frozenset()
     snapshot_ts: int = -1  # ts the last run read at; -1 before the first run
+    journal: str | None = None  # what the last run left for the next (a page's end cursor)
 
 
 class _End(Exception):
@@ -345,7 +346,13 @@ class SyncSession:
         self._schedule_update()
 
     async def _execute(
-        self, path: str, raw_args: Any, component_path: str | None, identity: Identity, kind: Kind
+        self,
+        path: str,
+        raw_args: Any,
+        component_path: str | None,
+        identity: Identity,
+        kind: Kind,
+        journal: str | None = None,
     ) -> Outcome:
         args = proto.decode_args(raw_args)
         if component_path and identity.kind not in ("admin", "system"):
@@ -358,7 +365,7 @@ class SyncSession:
                 False, None, server_error(rid, args + "\n"), None, False, [], frozenset(), None, rid
             )
         return await self.dep.run_function(
-            path, args, identity=identity, kind=kind, caller="SyncWorker"
+            path, args, identity=identity, kind=kind, caller="SyncWorker", journal=journal
         )
 
     # --- reactivity ----------------------------------------------------------------------------
@@ -402,7 +409,11 @@ class SyncSession:
                 if change.query_id in self._queries:
                     raise _internal(f"Duplicate query ID: {change.query_id}")
                 self._queries[change.query_id] = _Query(
-                    change.query_id, change.udf_path, change.args, change.component_path
+                    change.query_id,
+                    change.udf_path,
+                    change.args,
+                    change.component_path,
+                    journal=change.journal,
                 )
                 self._invalid.add(change.query_id)
             else:
@@ -417,7 +428,9 @@ class SyncSession:
         try:
             outcomes = await asyncio.gather(
                 *(
-                    self._execute(q.udf_path, q.args, q.component_path, identity, "query")
+                    self._execute(
+                        q.udf_path, q.args, q.component_path, identity, "query", q.journal
+                    )
                     for q in need
                 )
             )
@@ -425,6 +438,8 @@ class SyncSession:
             self._fetching = set()
         for query, outcome in zip(need, outcomes, strict=True):
             query.read_tables = outcome.read_tables
+            if outcome.success and outcome.journal is not None:
+                query.journal = outcome.journal
             query.snapshot_ts = (
                 outcome.snapshot_ts if outcome.snapshot_ts is not None else target_ts
             )
@@ -460,7 +475,9 @@ class SyncSession:
     @staticmethod
     def _modification(query_id: int, outcome: Outcome) -> dict[str, Any]:
         if outcome.success:
-            return proto.query_updated(query_id, values.encode(outcome.value), outcome.log_lines)
+            return proto.query_updated(
+                query_id, values.encode(outcome.value), outcome.log_lines, outcome.journal
+            )
         data = values.encode(outcome.error_data) if outcome.has_error_data else None
         return proto.query_failed(
             query_id, outcome.error_message or "", outcome.log_lines, data, outcome.has_error_data

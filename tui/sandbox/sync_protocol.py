@@ -273,13 +273,15 @@ class StateVersion:
         return {"querySet": self.query_set, "identity": self.identity, "ts": encode_u64(self.ts)}
 
 
-def query_updated(query_id: int, value: Any, log_lines: list[str]) -> dict[str, Any]:
+def query_updated(
+    query_id: int, value: Any, log_lines: list[str], journal: str | None = None
+) -> dict[str, Any]:
     return {
         "type": "QueryUpdated",
         "queryId": query_id,
         "value": value,
         "logLines": log_lines,
-        "journal": None,
+        "journal": journal,
     }
 
 

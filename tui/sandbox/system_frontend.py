@@ -13,6 +13,7 @@ from tui.convex.validators import v
 from tui.sandbox.context import ConvexError, MutationCtx, QueryCtx
 from tui.sandbox.db import UNSET, Doc
 from tui.sandbox.registry import Registry, schema_json
+from tui.sandbox.search import search_fields
 from tui.sandbox.storage import INDEXED_FIELDS
 from tui.sandbox.system_cli import (
     COMPONENT,
@@ -222,10 +223,18 @@ def register(reg: Registry) -> None:  # noqa: C901 - one nested def per function
         table = reg.tables.get(args["tableName"])
         if table is None:
             return []
+        searches = ctx.db.storage.catalog.searches.get(args["tableName"], ())
         return [
-            {"name": name, "staged": False, "fields": list(fields), "backfill": {"state": "done"}}
-            for name, fields in table.indexes
-        ]
+            *(
+                {"name": name, "staged": False, "fields": list(f), "backfill": {"state": "done"}}
+                for name, f in table.indexes
+            ),
+            *(
+                {"name": s.name, "staged": False, "fields": search_fields(s),
+                 "backfill": {"state": "done"}}
+                for s in searches
+            ),
+        ]  # fmt: skip
 
     @reg.query("_system/frontend/getSchemas", args=v.object(componentId=COMPONENT))
     def schemas(ctx: QueryCtx, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 import { httpRouter } from "convex/server";
 import { api } from "./_generated/api";
+import { Id } from "./_generated/dataModel";
 import { httpAction } from "./_generated/server";
 
 const http = httpRouter();
@@ -31,6 +32,29 @@ http.route({
     const body = await request.text();
     console.log("echo", body.length);
     return new Response(body, { status: 201, headers: { "x-echo-path": new URL(request.url).pathname } });
+  }),
+});
+
+// Upload by HTTP action: the body becomes a file (ctx.storage.store), saved under ?name=.
+http.route({
+  path: "/upload",
+  method: "POST",
+  handler: httpAction(async (ctx, request) => {
+    const name = new URL(request.url).searchParams.get("name") ?? "upload";
+    const storageId = await ctx.storage.store(await request.blob());
+    await ctx.runMutation(api.files.save, { storageId, name });
+    return Response.json({ storageId });
+  }),
+});
+
+// Serves a stored file through the app (ctx.storage.get), 404 when it is gone.
+http.route({
+  path: "/file",
+  method: "GET",
+  handler: httpAction(async (ctx, request) => {
+    const id = new URL(request.url).searchParams.get("id") ?? "";
+    const blob = await ctx.storage.get(id as Id<"_storage">);
+    return blob === null ? new Response("no such file", { status: 404 }) : new Response(blob);
   }),
 });
 

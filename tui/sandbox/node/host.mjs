@@ -56,16 +56,19 @@ function roundTrip(op, argsJson) {
 }
 
 // queryStreamNext is asked once per document; fetch documents in batches instead, so a
-// .collect() of N documents costs N/64 round trips, not N.
-const BATCH = 64;
+// .collect() of N documents costs about N/1024 round trips, not N. Batches start small (a
+// .first() reads one index row) and double up to MAX_BATCH.
+const FIRST_BATCH = 64;
+const MAX_BATCH = 1024;
 const streams = new Map();
 
 function streamNext(argsJson) {
   const { queryId } = JSON.parse(argsJson);
   let buffered = streams.get(queryId);
   if (!buffered || (buffered.values.length === 0 && !buffered.done)) {
-    const reply = JSON.parse(roundTrip("sandbox/queryStreamBatch", JSON.stringify({ queryId, count: BATCH })));
-    buffered = { values: reply.values, done: reply.done };
+    const count = buffered ? Math.min(buffered.count * 2, MAX_BATCH) : FIRST_BATCH;
+    const reply = JSON.parse(roundTrip("sandbox/queryStreamBatch", JSON.stringify({ queryId, count })));
+    buffered = { values: reply.values, done: reply.done, count };
     streams.set(queryId, buffered);
   }
   if (buffered.values.length > 0) return JSON.stringify({ value: buffered.values.shift(), done: false });
@@ -80,8 +83,21 @@ globalThis.Convex = {
   },
   asyncSyscall: async (op, argsJson) =>
     op === "1.0/queryStreamNext" ? streamNext(argsJson) : roundTrip(op, argsJson),
-  jsSyscall: (op) => {
-    throw new Error(`${op} is not supported by the convex-tui sandbox yet (file storage)`);
+  // ctx.storage.store/get in actions hand Blobs to the runtime (storage_impl.js
+  // setupStorageActionWriter); the bytes cross the pipe as base64.
+  jsSyscall: async (op, args) => {
+    if (op === "storage/storeBlob") {
+      const { blob, options } = args;
+      const bytes = Buffer.from(await blob.arrayBuffer()).toString("base64");
+      const request = { blob: bytes, contentType: blob.type || null, sha256: options?.sha256 ?? null };
+      return JSON.parse(roundTrip("1.0/storageStore", JSON.stringify(request)));
+    }
+    if (op === "storage/getBlob") {
+      const found = JSON.parse(roundTrip("1.0/storageGet", JSON.stringify({ storageId: args.storageId })));
+      if (found === null) return null;
+      return new Blob([Buffer.from(found.blob, "base64")], { type: found.contentType ?? "" });
+    }
+    throw new Error(`${op} is not supported by the convex-tui sandbox`);
   },
 };
 
