@@ -13,9 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @contextmanager
 def fake_backend(
-    key_status: int = 200, instance: str = "convex-self-hosted", version_status: int = 200
+    key_status: int = 200,
+    instance: str = "convex-self-hosted",
+    version_status: int = 200,
+    seen_auth: list[str] | None = None,
 ) -> Iterator[str]:
-    seen_auth: list[str] = []
+    """``seen_auth``, if given, receives each Authorization header sent to check_admin_key."""
+    if seen_auth is None:
+        seen_auth = []
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
