@@ -7,7 +7,6 @@ the system tables a CLI user can read (``_storage``, ``_scheduled_functions``) t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -71,7 +70,11 @@ def is_system(table: str) -> bool:
 
 async def list_tables(client: DataClient, *, system: bool = False) -> list[TableEntry]:
     """User tables (auth tables included) with counts; the readable system tables on request."""
-    out = [TableEntry(t.name, t.count) for t in await client.list_tables()]
+    return table_entries(await client.list_tables(), system=system)
+
+
+def table_entries(tables: list[TableInfo], *, system: bool = False) -> list[TableEntry]:
+    out = [TableEntry(t.name, t.count) for t in tables]
     if system:
         out.extend(TableEntry(name, None, system=True) for name in SYSTEM_TABLES)
     return out
@@ -84,21 +87,22 @@ async def fetch_page(
     expr: FilterExpr,
     page_size: int,
 ) -> DocumentPage:
+    path, args = page_query(table, cursor, expr, page_size)
+    return parse_page((await client.query(path, args)).value)
+
+
+def page_query(
+    table: str, cursor: str | None, expr: FilterExpr, page_size: int
+) -> tuple[str, dict[str, Any]]:
+    """The query (path and arguments) that reads one page of ``table``."""
     if is_system(table):
         args: dict[str, Any] = {
             "table": table,
             "order": expr.order,
             "paginationOpts": {"numItems": page_size, "cursor": cursor},
         }
-        raw = (await client.query(CLI_PAGE_PATH, args)).value
-    else:
-        args = {
-            "paginationOpts": {"numItems": page_size, "cursor": cursor},
-            "table": table,
-            "filters": expr.encode(),
-        }
-        raw = (await client.query(PAGE_PATH, args)).value
-    return parse_page(raw)
+        return CLI_PAGE_PATH, args
+    return PAGE_PATH, page_args(table, cursor, expr, page_size)
 
 
 def page_args(table: str, cursor: str | None, expr: FilterExpr, page_size: int) -> dict[str, Any]:
@@ -133,9 +137,16 @@ async def table_meta(client: DataClient, table: str) -> TableMeta:
         except (FunctionError, MalformedResponse):
             return None
 
+    import asyncio
+
     schema, shapes, indexes = await asyncio.gather(
         safe(client.schema()), safe(client.shapes()), safe(client.indexes(table))
     )
+    return meta_from(table, schema, shapes, indexes)
+
+
+def meta_from(table: str, schema: Any, shapes: Any, indexes: Any) -> TableMeta:
+    """A user table's meta from the answers of schema, shapes and indexes (None: failed)."""
     table_def = schema_tables(schema).get(table)
     shape = (shapes or {}).get(table)
     doc_type = table_def.get("documentType") if table_def else None
