@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
@@ -56,6 +57,7 @@ CONTAINER_COLUMNS = (
 
 class StatusScreen(ContainerActions):
     CSS_PATH = "../styles/status.tcss"
+    AUTO_FOCUS = "#containers"  # one focus change on the first frame, not Textual's then ours
     BINDINGS = [
         *to_bindings(STATUS_KEYS),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="list.clear_filter"),
@@ -88,7 +90,7 @@ class StatusScreen(ContainerActions):
         services = ServicesTable(id="services", cursor_type="row", zebra_stripes=False)
         services.border_title = "Services"
         yield services
-        yield Input(placeholder="filter (esc clears)", id="filter", classes="-hidden")
+        # The filter box is mounted on first use (`/`): nothing on the first frame needs it.
         yield Static(id="docker-message", classes="-hidden")
         containers: DataTable[Text] = DataTable(id="containers", cursor_type="row")
         containers.border_title = "Containers"
@@ -101,7 +103,6 @@ class StatusScreen(ContainerActions):
         self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", self._convex_ready, init=True)
-        self.query_one("#containers", DataTable).focus()
         self._start()
 
     def on_unmount(self) -> None:
@@ -425,7 +426,11 @@ class StatusScreen(ContainerActions):
     def action_filter(self) -> None:
         focused = self.focused
         self._filter_target = "services" if focused and focused.id == "services" else "containers"
-        box = self.query_one("#filter", Input)
+        try:
+            box = self.query_one("#filter", Input)
+        except NoMatches:
+            box = Input(id="filter")
+            self.mount(box, before="#docker-message")
         box.remove_class("-hidden")
         box.placeholder = f"filter {self._filter_target} (esc clears)"
         box.focus()
@@ -440,7 +445,10 @@ class StatusScreen(ContainerActions):
         self.query_one(f"#{self._filter_target}", DataTable).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        try:
+            box = self.query_one("#filter", Input)
+        except NoMatches:
+            return  # never opened
         if box.has_class("-hidden"):
             return
         box.value = ""
