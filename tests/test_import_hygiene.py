@@ -96,7 +96,7 @@ def test_run_imports_only_what_it_uses(sandbox_session: Any, tmp_path: Path) -> 
         "screens", "screens.main", "tui", "tui.cli", "tui.config", "tui.config.envfiles",
         "tui.config.model", "tui.config.secret", "tui.config.settings_file", "tui.convex",
         "tui.convex.commands", "tui.convex.errors", "tui.convex.http_client",
-        "tui.convex.models", "tui.convex.protocol", "tui.convex.values", "tui.convex.wire",
+        "tui.convex.protocol", "tui.convex.results", "tui.convex.values", "tui.convex.wire",
         "tui.net", "tui.net.http", "tui.safety", "tui.safety.guard", "tui.safety.text",
     }  # fmt: skip
     # JSON5 only when the arguments need it (unquoted keys): plain JSON never loads it.

@@ -26,7 +26,6 @@ from tui.convex.errors import (
     FunctionNotFound,
     Timeout,
 )
-from tui.convex.models import FunctionResult, LogEntry
 from tui.safety.guard import EXIT_REFUSED, WriteGuard, WriteRefused, guard_for
 from tui.safety.text import safe_stream
 
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
     from tui.config.secret import Secret
     from tui.convex.client import ConvexClient
     from tui.convex.http_client import ConvexHttpClient
+    from tui.convex.models import LogEntry
+    from tui.convex.results import FunctionResult
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -27,14 +27,15 @@ from tui.convex.errors import (
     PermissionDenied,
     scrub,
 )
-from tui.convex.models import AdminKeyStatus, FunctionResult, FunctionSpec, TableInfo
 from tui.convex.protocol import acting_as_header, client_header, new_request_id, normalize_url
+from tui.convex.results import FunctionResult
 from tui.net.http import AnswerTimeout, ConnectTimeout, HttpSession, Reply
 from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
 
 if TYPE_CHECKING:
     from tui.convex.logcursor import ErrorListener
     from tui.convex.logtail import LogTail
+    from tui.convex.models import AdminKeyStatus, FunctionSpec, IndexInfo, TableInfo
 
 
 class ConvexHttpClient:
@@ -135,6 +136,8 @@ class ConvexHttpClient:
 
     def check_admin_key(self) -> AdminKeyStatus:
         """Never raises for a bad key: 401/403 come back as ``valid=False``."""
+        from tui.convex.models import AdminKeyStatus  # the models load on first use
+
         if self.admin_key is None:
             return AdminKeyStatus(False, (), True)
         try:
@@ -204,6 +207,8 @@ class ConvexHttpClient:
 
     def list_tables(self) -> list[TableInfo]:
         """User tables with their document counts (one request each, on one connection)."""
+        from tui.convex.models import TableInfo
+
         names = self.table_names()
         out = []
         for name in sorted(names):
@@ -217,7 +222,7 @@ class ConvexHttpClient:
     def shapes(self) -> dict[str, Any]:
         return wire.user_shapes(self.get_json(wire.SHAPES))
 
-    def indexes(self, table: str) -> list[Any]:
+    def indexes(self, table: str) -> list[IndexInfo]:
         try:
             raw = self._value(wire.INDEXES, {"tableName": table, "tableNamespace": None})
         except FunctionNotFound:

@@ -31,7 +31,7 @@ from tui.convex.errors import (
     Unreachable,
     function_error,
 )
-from tui.convex.models import FunctionResult, parse_log_lines
+from tui.convex.results import FunctionResult, parse_log_lines
 
 FORMAT = "convex_encoded_json"
 Scrub = Callable[[str], str]

@@ -8,12 +8,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui.config.secret import Secret
 from tui.convex import values
 from tui.convex.errors import FunctionError, MalformedResponse, PermissionDenied
-from tui.convex.models import AdminKeyStatus, Filter, FunctionSpec, IndexInfo
+
+if TYPE_CHECKING:
+    from tui.convex.models import AdminKeyStatus, Filter, FunctionSpec, IndexInfo
 
 API_SPEC = "_system/cli/modules:apiSpec"
 TABLE_MAPPING = "_system/frontend/getTableMapping"
@@ -69,6 +71,8 @@ def check_success(result: Any, what: str) -> None:
 
 
 def index_info(raw: Mapping[str, Any]) -> IndexInfo:
+    from tui.convex.models import IndexInfo  # the models load on first use (see results.py)
+
     fields = raw.get("fields")
     backfill = raw.get("backfill")
     state = backfill.get("state") if isinstance(backfill, dict) else None
@@ -98,6 +102,8 @@ def key_status(data: Any) -> AdminKeyStatus:
     anything else (`{}` included) is not a verdict (issue 9, defect 12)."""
     if not isinstance(data, dict) or not isinstance(data.get("success"), bool):
         raise MalformedResponse("check_admin_key did not answer with {success, allowedOps}.")
+    from tui.convex.models import AdminKeyStatus
+
     ops = data.get("allowedOps") or []
     return AdminKeyStatus(
         valid=data["success"],
@@ -107,6 +113,8 @@ def key_status(data: Any) -> AdminKeyStatus:
 
 
 def function_specs(raw: Any) -> list[FunctionSpec]:
+    from tui.convex.models import FunctionSpec
+
     if not isinstance(raw, list):
         raise MalformedResponse("apiSpec did not return a list.")
     return [FunctionSpec.from_json(item) for item in raw if isinstance(item, dict)]
