@@ -125,6 +125,9 @@ def default_loader(base: Settings) -> SettingsLoader:
 
 class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts' children
     TITLE = "convex-tui"
+    # The Status pane is the first mode itself: no default screen shown, suspended and switched
+    # from at start (two more screen resumes, each re-composing the footer: issue 19).
+    DEFAULT_MODE = "status"
     CSS_PATH = "../styles/app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = to_bindings(APP_KEYS)  # type: ignore[assignment]
     COMMANDS = App.COMMANDS | {_console_commands}
@@ -189,7 +192,6 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         for problem in settings.problems:
             self.notify(problem, title="settings", severity="warning", timeout=8, markup=False)
         self._apply_frame()
-        self.switch_mode("status")
         # The Convex client (httpx, websockets: ~80 ms to import and build, the import holding
         # the GIL even in a thread) starts once the first probe's answer is on screen, or after
         # FIRST_PAINT_S at the latest: nothing on the first frame needs it (issue 19).

@@ -30,6 +30,7 @@ from screens.messages import (
 from screens.widgets.cells import cell, tone_colors
 from screens.widgets.checks import checks_text
 from screens.widgets.services_table import ServicesTable
+from screens.widgets.tables import FittingTable
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.streams import StreamThread
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot, WatchUpdate
@@ -92,7 +93,7 @@ class StatusScreen(ContainerActions):
         yield services
         # The filter box is mounted on first use (`/`): nothing on the first frame needs it.
         yield Static(id="docker-message", classes="-hidden")
-        containers: DataTable[Text] = DataTable(id="containers", cursor_type="row")
+        containers: FittingTable[Text] = FittingTable(id="containers", cursor_type="row")
         containers.border_title = "Containers"
         yield containers
 
