@@ -20,13 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
+from screens.modes import pane_screen, without_reparse
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
@@ -52,38 +52,6 @@ CONVEX_THEME = Theme(
     panel="#2F2C28",
     dark=True,
 )
-
-
-# Pane id -> class in screens/<pane>.py, imported when the pane is first shown.
-PANE_CLASSES = {
-    "logs": "LogsScreen",
-    "functions": "FunctionsScreen",
-    "data": "DataScreen",
-    "env": "EnvScreen",
-    "scripts": "ScriptsScreen",
-}
-
-
-def _pane_screen(pane: str) -> Screen[Any]:
-    module = importlib.import_module(f"screens.{pane}")
-    return cast("Screen[Any]", getattr(module, PANE_CLASSES[pane])())
-
-
-def _without_reparse(app: App[Any], make: Callable[[], Screen[Any]]) -> Screen[Any]:
-    """A mode's screen whose first showing re-parses no CSS.
-
-    Textual re-parses every stylesheet from scratch (a fresh parser, no cache) when a screen
-    brings a new CSS file, and twice more for a new mode's screen (its `_css_update_count`
-    starts at -1): ~40 ms of the first frame and of each pane's first switch (issue 19). Here
-    the screen's file is added to the stylesheet as a source (parsed incrementally, cached rules
-    for the rest) and the screen is marked current; the variables have not changed, so the
-    rules are the same the re-parse would give."""
-    screen = make()
-    for path in screen.css_path:
-        if not app.stylesheet.has_source(str(path), ""):
-            app.stylesheet.read(path)
-    screen._css_update_count = app._css_update_count
-    return screen
 
 
 def _console_commands() -> type[Provider]:
@@ -159,9 +127,9 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self.set_reactive(ConsoleApp.context, context_factory(settings))
         self.set_reactive(ConsoleApp.read_only, settings.read_only)
         self.set_reactive(ConsoleApp.header_state, self._base_header(settings))
-        self.add_mode("status", partial(_without_reparse, self, StatusScreen))
+        self.add_mode("status", partial(without_reparse, self, StatusScreen))
         for pane, _title, _what in PANES[1:]:
-            self.add_mode(pane, partial(_without_reparse, self, partial(_pane_screen, pane)))
+            self.add_mode(pane, partial(without_reparse, self, partial(pane_screen, pane)))
 
     # ------------------------------------------------------------ start / stop
 
