@@ -20,12 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
+from screens.modes import pane_screen, without_reparse
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
@@ -36,6 +37,7 @@ from tui.safety.text import clean, clean_line, scrub_secret, show_url
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
+FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, or this late
 CONVEX_THEME = Theme(
     name="convex",
     primary="#F3B01C",  # Convex yellow
@@ -52,21 +54,6 @@ CONVEX_THEME = Theme(
 )
 
 
-# Pane id -> class in screens/<pane>.py, imported when the pane is first shown.
-PANE_CLASSES = {
-    "logs": "LogsScreen",
-    "functions": "FunctionsScreen",
-    "data": "DataScreen",
-    "env": "EnvScreen",
-    "scripts": "ScriptsScreen",
-}
-
-
-def _pane_screen(pane: str) -> Screen[Any]:
-    module = importlib.import_module(f"screens.{pane}")
-    return cast("Screen[Any]", getattr(module, PANE_CLASSES[pane])())
-
-
 def _console_commands() -> type[Provider]:
     # Imported on first use of the palette: keeps textual.command off the startup path.
     from screens.commands import ConsoleCommands
@@ -78,8 +65,9 @@ ContextFactory = Callable[[Settings], ConsoleContext]
 SettingsLoader = Callable[[str], Settings]
 
 
-def default_context(settings: Settings) -> ConsoleContext:
-    """Real clients: one httpx client for the probes, one Docker service (lazy SDK import)."""
+def default_context(settings: Settings, prober: Prober | None = None) -> ConsoleContext:
+    """Real clients: the prober (standard library; ``prober`` may be one already probing) and
+    one Docker service (engine API over its socket; the SDK only for actions and logs)."""
     guard = guard_for(settings)
     docker: ContainerBackend | None
     error = None
@@ -90,7 +78,7 @@ def default_context(settings: Settings) -> ConsoleContext:
     except ImportError as exc:  # the docker SDK is a dependency, but a broken install is possible
         docker, error = None, f"Docker SDK not importable: {exc}"
     return ConsoleContext(
-        settings, ServiceProber.from_settings(settings), docker, error, guard=guard
+        settings, prober or ServiceProber.from_settings(settings), docker, error, guard=guard
     )
 
 
@@ -105,6 +93,9 @@ def default_loader(base: Settings) -> SettingsLoader:
 
 class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts' children
     TITLE = "convex-tui"
+    # The Status pane is the first mode itself: no default screen shown, suspended and switched
+    # from at start (two more screen resumes, each re-composing the footer: issue 19).
+    DEFAULT_MODE = "status"
     CSS_PATH = "../styles/app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = to_bindings(APP_KEYS)  # type: ignore[assignment]
     COMMANDS = App.COMMANDS | {_console_commands}
@@ -129,21 +120,35 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self._context_factory = context_factory
         self._settings_loader = settings_loader or default_loader(settings)
         self._connect_convex = connect_convex
+        self._client_timer: Timer | None = None
         self.convex: Any = None  # tui.convex.client.ConvexClient once connected (lazy import)
         super().__init__()
+        self._set_theme_before_css(settings)
         self.set_reactive(ConsoleApp.context, context_factory(settings))
         self.set_reactive(ConsoleApp.read_only, settings.read_only)
         self.set_reactive(ConsoleApp.header_state, self._base_header(settings))
-        self.add_mode("status", StatusScreen)
+        self.add_mode("status", partial(without_reparse, self, StatusScreen))
         for pane, _title, _what in PANES[1:]:
-            self.add_mode(pane, partial(_pane_screen, pane))
+            self.add_mode(pane, partial(without_reparse, self, partial(pane_screen, pane)))
 
     # ------------------------------------------------------------ start / stop
 
-    def on_mount(self) -> None:
+    def _set_theme_before_css(self, settings: Settings) -> None:
+        """The theme, set before any CSS is parsed. Setting `App.theme` later (in on_mount)
+        makes Textual parse every stylesheet again with the new variables: ~25 ms of the first
+        frame (issue 19). This is what `_watch_theme` does, minus that re-parse."""
         self.register_theme(CONVEX_THEME)
+        name = settings.theme if settings.theme in self.available_themes else "convex"
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        self.set_class(True, f"-theme-{theme.name}", update=False)
+        self.set_class(theme.dark, "-dark-mode", update=False)
+        self.set_class(not theme.dark, "-light-mode", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    def on_mount(self) -> None:
         settings = self.context.settings
-        self.theme = settings.theme if settings.theme in self.available_themes else "convex"
         self.set_keymap(settings.keymap)
         bad = unknown_ids(settings.keymap)
         if bad:
@@ -155,9 +160,10 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         for problem in settings.problems:
             self.notify(problem, title="settings", severity="warning", timeout=8, markup=False)
         self._apply_frame()
-        self.switch_mode("status")
-        if self._connect_convex:
-            self._start_convex_client()
+        # The Convex client (httpx, websockets: ~80 ms to import and build, the import holding
+        # the GIL even in a thread) starts once the first probe's answer is on screen, or after
+        # FIRST_PAINT_S at the latest: nothing on the first frame needs it (issue 19).
+        self._client_timer = self.set_timer(FIRST_PAINT_S, self._start_first_client)
 
     async def on_unmount(self) -> None:
         await self._close_context(self.context, self.convex)
@@ -169,6 +175,13 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         if convex is not None:
             await convex.close()
 
+    def _start_first_client(self) -> None:
+        if self._client_timer is not None:
+            self._client_timer.stop()
+            self._client_timer = None
+            if self._connect_convex:
+                self._start_convex_client()
+
     def _start_convex_client(self) -> None:
         self.run_worker(
             self._connect(self.context),
@@ -178,9 +191,11 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         )
 
     async def _connect(self, ctx: ConsoleContext) -> None:
-        # Import off the event loop (~35 ms, websockets): it is not needed for the first paint.
+        # Import and build off the event loop (websockets, httpx and its TLS context: ~80 ms).
         module = await asyncio.to_thread(importlib.import_module, "tui.convex.client")
-        client = module.ConvexClient(ctx.settings.url, ctx.settings.admin_key, guard=ctx.guard)
+        client = await asyncio.to_thread(
+            module.ConvexClient, ctx.settings.url, ctx.settings.admin_key, guard=ctx.guard
+        )
         if ctx is not self.context:  # the profile changed while importing
             await client.close()
             return
@@ -235,6 +250,8 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
 
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)
+        if "http" in changes and self._client_timer is not None:
+            self.call_after_refresh(self._start_first_client)  # the API row is painted first
 
     def watch_read_only(self, value: bool) -> None:
         # The console's lock drives the one guard that every client consults.
@@ -366,6 +383,9 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self.read_only = read_only  # after the new context: the lock drives *its* guard
         self.update_header(read_only=read_only)
         self._apply_frame()
+        if self._client_timer is not None:  # the first client had not started yet
+            self._client_timer.stop()
+            self._client_timer = None
         if self._connect_convex:
             self._start_convex_client()
 
@@ -429,23 +449,14 @@ def make_app(
     )
 
 
-def _warm_docker_sdk() -> None:
-    """Import the Docker SDK (~70 ms, mostly `requests`) while Textual parses CSS and paints,
-    instead of later inside the status pane's first watcher call."""
-    import threading
+def run_console(settings: Settings, prober: Prober | None = None) -> int:
+    """Run the console; ``prober``: the first target's, already probing (see screens/main.py)."""
+    first: list[Prober | None] = [prober]
 
-    def load() -> None:
-        try:
-            import docker  # noqa: F401
-        except ImportError:
-            pass
+    def context(s: Settings) -> ConsoleContext:
+        return default_context(s, first.pop() if first else None)
 
-    threading.Thread(target=load, name="warm-docker-sdk", daemon=True).start()
-
-
-def run_console(settings: Settings) -> int:
-    _warm_docker_sdk()
-    app = ConsoleApp(settings)
+    app = ConsoleApp(settings, context_factory=context)
     result = app.run()
     return int(result or app.return_code or 0)
 

@@ -45,7 +45,10 @@ def demo_main(args: argparse.Namespace) -> int:
             protected=False,
             in_process_sandbox=True,
         )
-        return run_console(settings)
+        from tui.status.services import ServiceProber
+
+        # As `convex-tui console` does: the first probe round is under way before the App.
+        return run_console(settings, ServiceProber.from_settings(settings).start())
     finally:
         sandbox.stop()
 

@@ -19,9 +19,14 @@ if TYPE_CHECKING:
 
 class _Console:
     def run(self, settings: Settings) -> int:
+        from tui.status.services import ServiceProber
+
+        # The first probe round goes out now, on the standard library, while Textual loads:
+        # its answer is in by the first frame (issue 19: first paint with the API row up).
+        prober = ServiceProber.from_settings(settings).start()
         from screens.app import run_console
 
-        return run_console(settings)
+        return run_console(settings, prober)
 
     def demo(self, args: argparse.Namespace) -> int:
         from screens.demo import demo_main

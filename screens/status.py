@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
@@ -29,6 +30,7 @@ from screens.messages import (
 from screens.widgets.cells import cell, tone_colors
 from screens.widgets.checks import checks_text
 from screens.widgets.services_table import ServicesTable
+from screens.widgets.tables import FittingTable
 from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.streams import StreamThread
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot, WatchUpdate
@@ -56,6 +58,7 @@ CONTAINER_COLUMNS = (
 
 class StatusScreen(ContainerActions):
     CSS_PATH = "../styles/status.tcss"
+    AUTO_FOCUS = "#containers"  # one focus change on the first frame, not Textual's then ours
     BINDINGS = [
         *to_bindings(STATUS_KEYS),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="list.clear_filter"),
@@ -88,9 +91,9 @@ class StatusScreen(ContainerActions):
         services = ServicesTable(id="services", cursor_type="row", zebra_stripes=False)
         services.border_title = "Services"
         yield services
-        yield Input(placeholder="filter (esc clears)", id="filter", classes="-hidden")
+        # The filter box is mounted on first use (`/`): nothing on the first frame needs it.
         yield Static(id="docker-message", classes="-hidden")
-        containers: DataTable[Text] = DataTable(id="containers", cursor_type="row")
+        containers: FittingTable[Text] = FittingTable(id="containers", cursor_type="row")
         containers.border_title = "Containers"
         yield containers
 
@@ -101,7 +104,6 @@ class StatusScreen(ContainerActions):
         self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", self._convex_ready, init=True)
-        self.query_one("#containers", DataTable).focus()
         self._start()
 
     def on_unmount(self) -> None:
@@ -425,7 +427,11 @@ class StatusScreen(ContainerActions):
     def action_filter(self) -> None:
         focused = self.focused
         self._filter_target = "services" if focused and focused.id == "services" else "containers"
-        box = self.query_one("#filter", Input)
+        try:
+            box = self.query_one("#filter", Input)
+        except NoMatches:
+            box = Input(id="filter")
+            self.mount(box, before="#docker-message")
         box.remove_class("-hidden")
         box.placeholder = f"filter {self._filter_target} (esc clears)"
         box.focus()
@@ -440,7 +446,10 @@ class StatusScreen(ContainerActions):
         self.query_one(f"#{self._filter_target}", DataTable).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        try:
+            box = self.query_one("#filter", Input)
+        except NoMatches:
+            return  # never opened
         if box.has_class("-hidden"):
             return
         box.value = ""

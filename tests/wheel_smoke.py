@@ -17,9 +17,10 @@ from pathlib import Path
 async def main() -> int:
     import screens
     import styles
-    from screens.app import PANE_CLASSES, make_app
+    from screens.app import make_app
     from screens.confirm import ConfirmScreen
     from screens.help import HelpScreen
+    from screens.modes import PANE_CLASSES
     from screens.profile_picker import ProfilePickerScreen
     from screens.status import StatusScreen
     from tui.config import CliOverrides, load_settings

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui import __version__
 from tui.logs.twin_flags import add_twin_flags
@@ -53,29 +54,97 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse builds one formatter per argument added, and each asks
+    `shutil.get_terminal_size()`: importing shutil (and with it bz2, lzma) costs more than a
+    twin's whole request (issue 19). The same rule (COLUMNS, else the terminal, else 80)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:  # fmt: skip
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns or 80
+
+
+class _Unbuilt(argparse.ArgumentParser):
+    """Stands in for a subcommand that is not running: its flags are never built."""
+
+    def __init__(self) -> None:  # deliberately no argparse state: nothing is ever parsed here
+        pass
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
+        return None
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Any:
+        return self
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+
+VALUE_FLAGS = frozenset(
+    {"--url", "--admin-key", "--env-file", "--project-dir", "--profile", "--config", "--unlock"}
+)
+COMMANDS = frozenset({"console", "demo", "sandbox", "doctor", "status", "run", "logs", "data",
+                      "serve", "env", "scripts", "deploy"})  # fmt: skip
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs ("console" when none), or None when unsure (an abbreviated
+    flag, an unknown word): then every subcommand is built, and argparse decides."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if word.startswith("-"):
+            if word in VALUE_FLAGS:
+                next(words, None)
+            continue
+        return word if word in COMMANDS else None
+    return "console"
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, just that subcommand's flags are built (the
+    others are listed, for --help and for choosing): a twin pays for its own flags alone."""
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     _common(common)
-    sub_common = argparse.ArgumentParser(add_help=False)
+    sub_common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     _common(sub_common, suppress=True)
     parser = argparse.ArgumentParser(
         prog="convex-tui",
         description="A keyboard-driven console for a self-hosted Convex deployment.",
         epilog=PRECEDENCE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"convex-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, add_help=False)
+            return _Unbuilt()
         return sub.add_parser(
             name,
             help=help_text,
             description=help_text,
             parents=[sub_common],
             epilog=PRECEDENCE,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_Formatter,
         )
 
     add("console", "open the console (the default)")
@@ -124,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
     logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
     add_twin_flags(logs)  # the Logs pane's filter model: --filter, --level, --containers, …
-    from tui.data.command import add_parser as add_data_parser
+    from tui.data.twin_flags import add_parser as add_data_parser
 
     add_data_parser(sub, add)
     serve = add("serve", "serve the console to a browser (textual-serve)")
@@ -181,7 +250,8 @@ CONSOLE_COMMANDS = frozenset({"console", "demo", "serve"})
 
 
 def main(argv: Sequence[str] | None = None, console: ConsoleEntry | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(only=command_of(words)).parse_args(words)
     command = args.command or "console"
     try:
         return _dispatch(command, args, console)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
@@ -55,8 +56,8 @@ class ServicesTable(DataTable[Text]):
         self.clear(columns=True)  # the columns' widths follow the new cells (and a resize)
         rows = service_rows(settings, probes)
         detail_width, local_width, external_width = self.widths(rows)
-        for label in COLUMNS if external_width else COLUMNS[:-1]:
-            self.add_column(label, key=label)
+        labels = COLUMNS if external_width else COLUMNS[:-1]
+        shown: list[tuple[str, list[Text]]] = []
         for row in rows:
             url, other = _shown_url(row.local_url), _shown_url(row.external_url or "")
             if matches is not None and not matches(row.name, row.local_url, other):
@@ -71,7 +72,15 @@ class ServicesTable(DataTable[Text]):
             ]
             if external_width:
                 cells.append(cell(elide_middle(other, external_width), colors))
-            self.add_row(*cells, key=row.key)
+            shown.append((row.key, cells))
+        # Each column as wide as its widest cell, given here rather than measured by the
+        # DataTable on its next idle: a frame drawn before that idle (the first probe's answer
+        # can arrive with the first frame) would keep the label-wide columns in its caches.
+        for i, label in enumerate(labels):
+            width = max([cell_len(label), *(c[i].cell_len for _, c in shown)])
+            self.add_column(label, key=label, width=width)
+        for key, cells in shown:
+            self.add_row(*cells, key=key)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1), animate=False)
 

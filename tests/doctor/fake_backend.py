@@ -13,9 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @contextmanager
 def fake_backend(
-    key_status: int = 200, instance: str = "convex-self-hosted", version_status: int = 200
+    key_status: int = 200,
+    instance: str = "convex-self-hosted",
+    version_status: int = 200,
+    seen_auth: list[str] | None = None,
 ) -> Iterator[str]:
-    seen_auth: list[str] = []
+    """``seen_auth``, if given, receives each Authorization header sent to check_admin_key."""
+    seen: list[str] = [] if seen_auth is None else seen_auth
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -35,7 +39,7 @@ def fake_backend(
             elif self.path == "/instance_name":
                 self._send(200, instance)
             elif self.path == "/api/check_admin_key":
-                seen_auth.append(self.headers.get("Authorization", ""))
+                seen.append(self.headers.get("Authorization", ""))
                 bodies = {
                     200: '{"success":true,"allowedOps":[],"isReadOnly":false}',
                     401: '{"code":"BadAdminKey","message":"The provided admin key was invalid for this instance"}',

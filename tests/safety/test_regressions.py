@@ -26,7 +26,7 @@ from tui.convex.client import ConvexClient
 from tui.convex.errors import MalformedResponse
 from tui.sandbox import server as sandbox_server
 from tui.sandbox.server import SandboxServer
-from tui.status.probes import check_key
+from tui.status.probes import Sessions, check_key
 
 # ---------------------------------------------------------------- 5: malformed values
 
@@ -249,8 +249,11 @@ async def test_malformed_check_admin_key_and_results_are_errors(scripted: Script
         async with ConvexClient(scripted.url, Secret("k|" + "a" * 20)) as client:
             with pytest.raises(MalformedResponse):
                 await client.check_admin_key()
-        async with httpx.AsyncClient() as http:
-            state, _ = await check_key(http, scripted.url, Secret("k|" + "a" * 20))
+        sessions = Sessions(timeout=5)  # blocking: off this loop, where the server runs
+        state, _ = await asyncio.to_thread(
+            check_key, sessions, scripted.url, Secret("k|" + "a" * 20)
+        )
+        sessions.close()
         assert state == "unknown"
     scripted.json("POST", "/api/query", {"status": "success"})
     async with ConvexClient(scripted.url, None) as client:

@@ -10,9 +10,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv.parser import parse_stream
-from dotenv.variables import parse_variables
-
 # Files read from the project directory, highest precedence first.
 PROJECT_ENV_FILES = (".env.convex.local", ".env.local", ".env")
 
@@ -77,6 +74,10 @@ def read_env_file(path: Path) -> EnvFile:
         problem = EnvProblem(path, line, "not valid UTF-8 text")
         return EnvFile(path, True, problems=(problem,), mode=mode)
 
+    # Here, not at the top: dotenv loads logging and more (~10 ms), and a process without env
+    # files (most twins' runs under a profile or flags) never needs it (issue 19).
+    from dotenv.parser import parse_stream
+
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     problems: list[EnvProblem] = []
@@ -98,4 +99,6 @@ def read_env_file(path: Path) -> EnvFile:
 def _expand(value: str, known: dict[str, str]) -> str:
     if "$" not in value:
         return value
+    from dotenv.variables import parse_variables
+
     return "".join(atom.resolve(dict(known)) or "" for atom in parse_variables(value))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 
 class Secret:
     """A secret string whose ``str``/``repr`` never reveal it. Call :meth:`reveal` to use it."""
@@ -26,6 +24,8 @@ class Secret:
         name, sep, rest = self._value.rpartition("|")
         if sep and name and len(rest) >= 12:
             return f"{name.split(':')[-1]}…{rest[-4:]}"
+        import hashlib  # here: only a key without an instance name needs it
+
         digest = hashlib.sha256(self._value.encode()).hexdigest()[:8]
         return f"key#{digest}"
 

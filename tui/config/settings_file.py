@@ -20,12 +20,10 @@ protected = true
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 CONFIG_ENV_VAR = "CONVEX_TUI_CONFIG"
 APP_NAME = "convex-tui"
@@ -63,7 +61,22 @@ def settings_path(environ: dict[str, str] | None = None) -> Path:
     override = env.get(CONFIG_ENV_VAR)
     if override:
         return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    return user_config_dir() / "config.toml"
+
+
+def user_config_dir() -> Path:
+    """The platform's config directory for convex-tui, as platformdirs says.
+
+    On Linux (Coder workspaces) the XDG rule is applied here: importing platformdirs loads
+    tempfile and shutil (~9 ms, a fifth of a bare request) for every headless command
+    (issue 19). tests/config/test_config.py holds the two to the same answer."""
+    xdg, home = os.environ.get("XDG_CONFIG_HOME", ""), os.environ.get("HOME")
+    if sys.platform == "linux" and (home is None or os.path.isabs(home)):
+        base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.config")
+        return Path(base) / APP_NAME
+    import platformdirs  # other systems, and odd homes (a relative $HOME)
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def _path(value: Any, base: Path, what: str) -> Path | None:
@@ -84,6 +97,8 @@ def _str(value: Any, what: str) -> str | None:
 def load_user_settings(path: Path) -> UserSettings:
     if not path.exists():
         return UserSettings(path=path, exists=False)
+    import tomllib  # here: most runs have no settings file (~5 ms)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

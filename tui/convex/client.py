@@ -10,12 +10,12 @@ first use, shared by all subscriptions. Usable from a plain ``asyncio.run`` scri
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from tui.config.secret import Secret
+from tui.convex import wire
 from tui.convex.backoff import Backoff
 from tui.convex.errors import (
     BadAdminKey,
@@ -49,7 +49,6 @@ from tui.convex.wire import (
     UNSET,
     check_success,
     encode_filters,
-    index_info,
     page_opts,
 )
 from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
@@ -146,19 +145,9 @@ class ConvexClient:
         if self.admin_key is None:
             return AdminKeyStatus(False, (), True)
         try:
-            data = await self._http.get_json("/api/check_admin_key")
+            return wire.key_status(await self._http.get_json(wire.CHECK_ADMIN_KEY))
         except (BadAdminKey, PermissionDenied):
             return AdminKeyStatus(False, (), True)
-        # The backend's answer is {"success": true, "allowedOps": [...], "isReadOnly": bool};
-        # anything else (`{}` included) is not a verdict (issue 9, defect 12).
-        if not isinstance(data, dict) or not isinstance(data.get("success"), bool):
-            raise MalformedResponse("check_admin_key did not answer with {success, allowedOps}.")
-        ops = data.get("allowedOps") or []
-        return AdminKeyStatus(
-            valid=data["success"],
-            allowed_ops=tuple(str(o) for o in ops) if isinstance(ops, list) else (),
-            is_read_only=bool(data.get("isReadOnly", False)),
-        )
 
     # ------------------------------------------------------------ functions
 
@@ -218,61 +207,39 @@ class ConvexClient:
         try:
             return (await self.query(path, args)).value
         except FunctionError as exc:
-            raise self._no_key(path) or exc from None
+            raise wire.missing_key(self.admin_key, path) or exc from None
 
     async def _mutate(self, path: str, args: Mapping[str, Any]) -> Any:
         try:
             return (await self.mutation(path, args)).value
         except FunctionError as exc:
-            raise self._no_key(path) or exc from None
-
-    def _no_key(self, path: str) -> PermissionDenied | None:
-        """Without a key the backend answers a system function with "Could not find public
-        function": say what is actually missing."""
-        if self.admin_key is not None or not path.startswith("_system/"):
-            return None
-        return PermissionDenied(
-            "No admin key: the deployment's system functions need one. Set "
-            "CONVEX_SELF_HOSTED_ADMIN_KEY (e.g. in .env.convex.local)."
-        )
+            raise wire.missing_key(self.admin_key, path) or exc from None
 
     async def list_functions(self) -> list[FunctionSpec]:
-        raw = await self._value("_system/cli/modules:apiSpec", {})
-        if not isinstance(raw, list):
-            raise MalformedResponse("apiSpec did not return a list.")
-        return [FunctionSpec.from_json(item) for item in raw if isinstance(item, dict)]
+        return wire.function_specs(await self._value(wire.API_SPEC, {}))
 
     # ------------------------------------------------------------ data: reading
 
     async def table_mapping(self, *, refresh: bool = True) -> dict[int, str]:
         """Table number → name for user tables (plus ``_scheduled_jobs``/``_file_storage``)."""
         if refresh or not self._table_numbers:
-            raw = await self._value("_system/frontend/getTableMapping", {})
-            if not isinstance(raw, dict):
-                raise MalformedResponse("getTableMapping did not return an object.")
-            self._table_numbers = {int(k): str(v) for k, v in raw.items()}
+            self._table_numbers = wire.table_numbers(await self._value(wire.TABLE_MAPPING, {}))
         return dict(self._table_numbers)
 
     async def list_tables(self) -> list[TableInfo]:
         try:
-            mapping = await self.table_mapping()
-            names: dict[str, int | None] = {
-                name: num for num, name in mapping.items() if not name.startswith("_")
-            }
+            names = wire.user_tables(await self.table_mapping())
         except FunctionNotFound:
-            page = await self._value(
-                "_system/cli/tables", {"paginationOpts": page_opts(1000, None)}
-            )
-            names = {str(t["name"]): None for t in page.get("page", [])}
+            page = await self._value(wire.CLI_TABLES, {"paginationOpts": page_opts(1000, None)})
+            names = wire.cli_tables(page)
         limit = asyncio.Semaphore(8)
 
         async def count(name: str) -> int | None:
             async with limit:
                 try:
-                    n = await self._value("_system/frontend/tableSize", {"tableName": name})
+                    return wire.table_count(await self._value(wire.TABLE_SIZE, {"tableName": name}))
                 except FunctionError:
                     return None
-                return int(n) if isinstance(n, int | float) else None
 
         counts = await asyncio.gather(*(count(n) for n in names))
         return [
@@ -322,34 +289,20 @@ class ConvexClient:
 
     async def shapes(self) -> dict[str, Any]:
         """Table name → inferred shape JSON (reference §5.2), user tables only."""
-        raw = await self._http.get_json("/api/shapes2")
-        if not isinstance(raw, dict):
-            raise MalformedResponse("shapes2 did not return an object.")
-        return {k: v for k, v in raw.items() if not k.startswith("_")}
+        return wire.user_shapes(await self._http.get_json(wire.SHAPES))
 
     async def indexes(self, table: str) -> list[IndexInfo]:
         try:
-            raw = await self._value(
-                "_system/frontend/indexes", {"tableName": table, "tableNamespace": None}
-            )
+            raw = await self._value(wire.INDEXES, {"tableName": table, "tableNamespace": None})
         except FunctionNotFound:
-            data = await self._http.get_json("/api/get_indexes")
-            raw = [i for i in (data or {}).get("indexes", []) if i.get("table") == table]
-        if not isinstance(raw, list):
-            raise MalformedResponse("indexes did not return a list.")
-        return [index_info(item) for item in raw if isinstance(item, dict)]
+            return wire.table_indexes(
+                await self._http.get_json(wire.GET_INDEXES), table, legacy=True
+            )
+        return wire.table_indexes(raw, table)
 
     async def schema(self) -> dict[str, Any] | None:
         """The active schema JSON, or None when no schema is pushed."""
-        raw = await self._value("_system/frontend/getSchemas", {})
-        active = raw.get("active") if isinstance(raw, dict) else None
-        if not active:
-            return None
-        try:
-            parsed = json.loads(active) if isinstance(active, str) else active
-        except ValueError:
-            raise MalformedResponse("The active schema is not valid JSON.") from None
-        return parsed if isinstance(parsed, dict) else None
+        return wire.active_schema(await self._value(wire.SCHEMAS, {}))
 
     # ------------------------------------------------------------ data: writing
 
@@ -428,18 +381,13 @@ class ConvexClient:
     # ------------------------------------------------------------ environment variables
 
     async def list_env(self) -> dict[str, str]:
-        raw = await self._http.get_json("/api/list_environment_variables")
-        env = raw.get("environmentVariables") if isinstance(raw, dict) else None
-        if not isinstance(env, dict):
-            raise MalformedResponse("list_environment_variables did not return variables.")
-        return {str(k): str(v) for k, v in sorted(env.items())}
+        return wire.env_vars(await self._http.get_json(wire.LIST_ENV))
 
     async def set_env(self, changes: Mapping[str, str | None]) -> None:
         """Set and unset (value None) several variables in one request."""
         names = ", ".join(changes)
         self.guard.check(WriteRequest(WriteKind.ENV_CHANGE, f"change env {names}"))
-        body = {"changes": [{"name": k, "value": v} for k, v in changes.items()]}
-        await self._http.post_json("/api/update_environment_variables", body)
+        await self._http.post_json(wire.UPDATE_ENV, wire.env_changes(changes))
 
     # ------------------------------------------------------------ logs
 

@@ -4,22 +4,21 @@ Both take an argparse-like namespace and any settings object with ``.url`` and `
 The value goes to stdout; errors and function log lines go to stderr.
 Exit codes: 0 ok, 1 function error, 2 usage/config/connection problem, 4 write refused
 (``--read-only``, or a protected profile without ``--unlock PROFILE``), 130 interrupted.
+
+Blocking, on the standard library (``ConvexHttpClient``): a twin sends a request or two, and
+importing httpx and asyncio would cost more than that (issue 19; tests/test_import_hygiene.py
+holds `run` to it).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol, TextIO
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-import json5
-
-from tui.config.secret import Secret
 from tui.convex import values
-from tui.convex.client import ConvexClient
 from tui.convex.errors import (
     ConvexClientError,
     ConvexTransportError,
@@ -27,9 +26,15 @@ from tui.convex.errors import (
     FunctionNotFound,
     Timeout,
 )
-from tui.convex.models import FunctionResult, LogEntry
 from tui.safety.guard import EXIT_REFUSED, WriteGuard, WriteRefused, guard_for
 from tui.safety.text import safe_stream
+
+if TYPE_CHECKING:
+    from tui.config.secret import Secret
+    from tui.convex.client import ConvexClient
+    from tui.convex.http_client import ConvexHttpClient
+    from tui.convex.models import LogEntry
+    from tui.convex.results import FunctionResult
 
 EXIT_OK, EXIT_FUNCTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -70,12 +75,23 @@ def parse_function_name(name: str) -> str:
     return f"{module}:{export}"
 
 
+def loads_json5(text: str) -> Any:
+    """JSON5, like `npx convex run`. Plain JSON (most arguments) is read by ``json`` without
+    importing json5: JSON5 is a superset and reads it the same way."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        import json5
+
+        return json5.loads(text)
+
+
 def parse_args_json(text: str | None) -> dict[str, Any]:
     """JSON5 (unquoted keys, single quotes, trailing commas) → a Convex args object."""
     if text is None or not text.strip():
         return {}
     try:
-        raw = json5.loads(text)
+        raw = loads_json5(text)
     except RecursionError:
         raise UsageError("Arguments are nested too deeply.") from None
     except ValueError as exc:
@@ -101,12 +117,26 @@ def _guard(args: Any, settings: Settings) -> WriteGuard:
     return guard_for(settings, unlock)
 
 
-def _client(settings: Settings, guard: WriteGuard | None = None) -> ConvexClient:
+def _url(settings: Settings) -> str:
     if not settings.url:
         raise UsageError(
             "No deployment URL. Set CONVEX_SELF_HOSTED_URL or pass --url (see `convex-tui --help`)."
         )
-    return ConvexClient(settings.url, settings.admin_key, guard=guard)
+    return settings.url
+
+
+def _http_client(settings: Settings, guard: WriteGuard | None = None) -> ConvexHttpClient:
+    """The twins' blocking client (standard library only)."""
+    from tui.convex.http_client import ConvexHttpClient
+
+    return ConvexHttpClient(_url(settings), settings.admin_key, guard=guard)
+
+
+def _client(settings: Settings, guard: WriteGuard | None = None) -> ConvexClient:
+    """The async client (httpx, WebSocket), for twins that follow several sources at once."""
+    from tui.convex.client import ConvexClient
+
+    return ConvexClient(_url(settings), settings.admin_key, guard=guard)
 
 
 def _dump(value: Any, *, pretty: bool) -> str:
@@ -119,7 +149,8 @@ def _dump(value: Any, *, pretty: bool) -> str:
 # ---------------------------------------------------------------- run
 
 
-Command = Callable[[Any, "Settings", TextIO, TextIO], Coroutine[Any, Any, int]]
+# A twin's body; an async one (the logs twin's --follow with containers) runs under asyncio.
+Command = Callable[[Any, "Settings", TextIO, TextIO], "int | Awaitable[int]"]
 
 
 def _entry(
@@ -136,7 +167,12 @@ def _entry(
     safe_out = (out or sys.stdout) if as_json else safe_stream(out or sys.stdout, key)
     err = safe_err
     try:
-        return asyncio.run(command(args, settings, safe_out, safe_err))
+        result = command(args, settings, safe_out, safe_err)
+        if not isinstance(result, int):
+            import asyncio
+
+            return asyncio.run(_awaited(result))
+        return result
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
@@ -148,6 +184,24 @@ def _entry(
     except (values.ValueError_, RecursionError) as exc:  # a malformed value from the server
         print(f"error: the deployment sent a malformed value: {exc}", file=safe_err)
         return EXIT_USAGE
+    except BrokenPipeError:  # `convex-tui logs | head`: the reader left; not an error of ours
+        _quiet_stdout()
+        return EXIT_OK
+
+
+async def _awaited(result: Awaitable[int]) -> int:
+    return await result
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def run_main(
@@ -156,21 +210,21 @@ def run_main(
     return _entry(_run, args, settings, out, err, on_interrupt=EXIT_INTERRUPTED)
 
 
-async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
     path = parse_function_name(str(args.function))
     fn_args = parse_args_json(getattr(args, "args_json", None))
     identity: dict[str, Any] | None = None
     if getattr(args, "identity", None):
         try:
-            identity = json5.loads(args.identity)
+            identity = loads_json5(args.identity)
         except ValueError as exc:
             raise UsageError(f"--identity is not valid JSON: {exc}") from None
         if not isinstance(identity, dict):
             raise UsageError("--identity must be a JSON object, e.g. '{subject: \"user1\"}'.")
     as_json = bool(getattr(args, "json", False))
-    async with _client(settings, _guard(args, settings)) as client:
+    with _http_client(settings, _guard(args, settings)) as client:
         try:
-            result = await client.run_function(path, fn_args, identity=identity)
+            result = client.run_function(path, fn_args, identity=identity)
         except WriteRefused as exc:
             if as_json:
                 refused = {"status": "refused", "errorMessage": str(exc), "reason": exc.reason}
@@ -195,7 +249,7 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 print(json.dumps(body, ensure_ascii=False), file=out)
             print(exc.message.rstrip(), file=err)
             if isinstance(exc, FunctionNotFound):
-                await _list_available(client, err)
+                _list_available(client, err)
             return EXIT_FUNCTION
         except ConvexTransportError as exc:
             print(f"error: {exc.message}", file=err)
@@ -204,10 +258,10 @@ async def _run(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-async def _list_available(client: ConvexClient, err: TextIO) -> None:
+def _list_available(client: ConvexHttpClient, err: TextIO) -> None:
     """Like `npx convex run`: after "Could not find function", say what there is."""
     try:
-        specs = await client.list_functions()
+        specs = client.list_functions()
     except (FunctionError, ConvexTransportError):
         return
     names = sorted(f"{s.path} ({s.function_type.lower()})" for s in specs if not s.is_http)
@@ -257,7 +311,7 @@ def logs_main(
     return _entry(_logs, args, settings, out, err, on_interrupt=EXIT_OK)
 
 
-async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
     history = getattr(args, "history", None)
     jsonl = bool(getattr(args, "jsonl", False))
     follow = bool(getattr(args, "follow", False))
@@ -270,21 +324,20 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 print(line, file=out)
         out.flush()
 
-    async with _client(settings) as client:
+    with _http_client(settings) as client:
         try:
             # A stalled backend holds requests just like an empty log does: ask /version first,
             # with a bound, so "no entries" is never silence from a dead server.
             try:
-                async with asyncio.timeout(REACH_WAIT_S):
-                    await client.version()
-            except (TimeoutError, Timeout):
+                client.version(timeout=REACH_WAIT_S)
+            except Timeout:
                 raise GaveUp(f"the deployment did not answer within {REACH_WAIT_S:.0f} s") from None
             except ConvexClientError:
                 pass  # refused, 404…: the log request below says what is wrong
             if not follow:
                 # One answer: the backlog (all of it, or the last N with --history N).
                 once = client.stream_logs(history=int(history) if history is not None else True)
-                entries = await once.snapshot()
+                entries = once.snapshot()
                 for entry in entries:
                     emit(entry)
                 if not entries:
@@ -294,7 +347,7 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 history=int(history) if history is not None else False,
                 on_error=_FollowStatus(err).report,
             )
-            async for entry in stream:
+            for entry in stream:
                 emit(entry)
         except ConvexClientError as exc:
             print(f"error: {exc.message}", file=err)

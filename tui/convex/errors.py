@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tui.convex.models import LogLine
+from tui.convex.results import LogLine
 from tui.safety.text import scrub_secret
 
 _REQUEST_ID = re.compile(r"\[Request ID: ([0-9A-Za-z_-]+)\]")

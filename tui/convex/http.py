@@ -3,54 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import os
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-import tui
 from tui.config.secret import Secret
-from tui.convex import values
-from tui.convex.errors import (
-    BadAdminKey,
-    BadRequest,
-    BadUrl,
-    ConvexTransportError,
-    MalformedResponse,
-    NotFound,
-    PermissionDenied,
-    ServerError,
-    Timeout,
-    TlsError,
-    Unreachable,
-    function_error,
-    scrub,
+from tui.convex import protocol
+from tui.convex.errors import ConvexTransportError, scrub
+from tui.convex.models import FunctionResult
+from tui.convex.protocol import (
+    FORMAT,
+    acting_as_header,
+    client_header,
+    is_tls,
+    new_request_id,
+    normalize_url,
 )
-from tui.convex.models import FunctionResult, parse_log_lines
 
-FORMAT = "convex_encoded_json"
-
-
-def client_header(name: str = "convex-tui") -> str:
-    # Not "python-<ver>": that would hit the Python client's thresholds and legacy format (§1.5).
-    return f"{name}-{tui.__version__}"
-
-
-def new_request_id() -> str:
-    return os.urandom(8).hex()
-
-
-def acting_as_header(key: str, identity: Mapping[str, Any] | None) -> str:
-    """``Convex <key>[:<base64 JSON identity>]``, as ``ConvexHttpClient.setAdminAuth`` builds it."""
-    if not identity:
-        return f"Convex {key}"
-    encoded = base64.b64encode(json.dumps(dict(identity)).encode("utf-8")).decode("ascii")
-    return f"Convex {key}:{encoded}"
+__all__ = [
+    "FORMAT",
+    "HttpTransport",
+    "acting_as_header",
+    "client_header",
+    "new_request_id",
+    "normalize_url",
+]
 
 
 class HttpTransport:
@@ -123,9 +102,7 @@ class HttpTransport:
                     timeout=httpx.Timeout(limit),
                 )
         except TimeoutError:
-            err: ConvexTransportError = Timeout(
-                f"No complete answer from {self.url} within {limit:g} s."
-            )
+            err = protocol.transport_error("deadline", self.url, "", limit)
             self._report(False, err.message)
             raise err from None
         except httpx.HTTPError as exc:
@@ -138,64 +115,17 @@ class HttpTransport:
         return resp
 
     def _map_exception(self, exc: httpx.HTTPError, limit: float) -> ConvexTransportError:
-        where = self.url
         detail = self._scrub(str(exc) or type(exc).__name__)
-        if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-            return BadUrl(f"{where} is not a usable URL ({detail}). Use http://host:port.")
-        if isinstance(exc, httpx.ConnectTimeout):
-            return Unreachable(f"Could not connect to {where} within {limit:g} s.")
-        if isinstance(exc, httpx.TimeoutException):
-            return Timeout(f"{where} did not answer within {limit:g} s.")
-        if _is_tls(exc):
-            return TlsError(
-                f"TLS handshake with {where} failed ({detail}). "
-                "Check http:// vs https:// and the certificate."
-            )
-        if isinstance(exc, httpx.ConnectError):
-            return Unreachable(f"Cannot reach {where} ({detail}). Is the backend running?")
-        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-            return Unreachable(f"Connection to {where} dropped ({detail}).")
-        if isinstance(exc, httpx.DecodingError):
-            return MalformedResponse(f"{where} sent an undecodable body ({detail}).")
-        return Unreachable(f"Request to {where} failed ({detail}).")
+        return protocol.transport_error(_failure(exc), self.url, detail, limit)
 
     def _map_status(self, resp: httpx.Response) -> ConvexTransportError:
-        status = resp.status_code
-        code: str | None = None
-        text = ""
-        try:
-            body = resp.json()
-            if isinstance(body, dict):
-                code = body.get("code") if isinstance(body.get("code"), str) else None
-                text = str(body.get("message") or "")
-        except ValueError:
-            text = resp.text[:300]
-        text = self._scrub(text.strip())
-        where = f"{resp.request.method} {resp.request.url.path}"
-        if status == 401:
-            return BadAdminKey(
-                text or "The admin key is not valid for this deployment.", status=status, code=code
-            )
-        if status == 403:
-            if code == "BadDeployKey" or not text:
-                msg = "This needs an admin key for this deployment" + (
-                    " (none is configured)." if self.admin_key is None else "."
-                )
-            else:
-                msg = text
-            return PermissionDenied(msg, status=status, code=code)
-        if status == 404:
-            return NotFound(
-                text or f"{where} does not exist here. Is {self.url} a Convex deployment?",
-                status=status,
-                code=code,
-            )
-        if status == 400 or 402 <= status < 500 and status != 429:
-            return BadRequest(text or f"{where} was rejected ({status}).", status=status, code=code)
-        return ServerError(
-            f"{where} failed with HTTP {status}" + (f": {text}" if text else "."),
-            status=status,
-            code=code,
+        return protocol.status_error(
+            resp.status_code,
+            resp.content,
+            f"{resp.request.method} {resp.request.url.path}",
+            self.url,
+            has_key=self.admin_key is not None,
+            scrub=self._scrub,
         )
 
     async def get_text(self, path: str) -> str:
@@ -216,13 +146,7 @@ class HttpTransport:
         return self.parse_json(resp)
 
     def parse_json(self, resp: httpx.Response) -> Any:
-        try:
-            return json.loads(resp.content)
-        except (ValueError, RecursionError):
-            raise MalformedResponse(
-                f"{resp.request.url.path} answered with something that is not JSON: "
-                f"{self._scrub(resp.text[:80])!r}"
-            ) from None
+        return protocol.parse_json(resp.content, resp.request.url.path, self._scrub)
 
     # ------------------------------------------------------------ functions
 
@@ -236,12 +160,7 @@ class HttpTransport:
         wrap_args: bool = True,
     ) -> FunctionResult:
         """POST a function call and turn the ``UdfResponse`` into a result or FunctionError."""
-        encoded_args = values.encode(dict(args or {}))
-        body = {
-            "path": path,
-            "args": [encoded_args] if wrap_args else encoded_args,
-            "format": FORMAT,
-        }
+        body = protocol.udf_body(path, args, wrap_args=wrap_args)
         request_id = new_request_id()
         started = time.perf_counter()
         resp = await self.request(
@@ -258,52 +177,22 @@ class HttpTransport:
     def udf_result(
         self, data: Any, path: str, duration_ms: float, request_id: str | None
     ) -> FunctionResult:
-        if not isinstance(data, dict) or data.get("status") not in ("success", "error"):
-            raise MalformedResponse(f"Unexpected reply to {path}: not a function result.")
-        log_lines = parse_log_lines(data.get("logLines"))
-        if data["status"] == "success" and "value" not in data:  # issue 9, defect 12
-            raise MalformedResponse(f"Unexpected reply to {path}: success without a value.")
-        try:
-            if data["status"] == "success":
-                return FunctionResult(
-                    value=values.decode(data.get("value")),
-                    log_lines=log_lines,
-                    duration_ms=duration_ms,
-                    request_id=request_id,
-                )
-            has_data = "errorData" in data
-            err_data = values.decode(data["errorData"]) if has_data else None
-        except values.ValueError_ as exc:
-            raise MalformedResponse(f"{path} returned an invalid Convex value: {exc}") from None
-        raise function_error(
-            self._scrub(str(data.get("errorMessage") or "Server Error")),
-            data=err_data,
-            has_data=has_data,
-            request_id=request_id,
-            log_lines=log_lines,
-            path=path,
-        )
+        return protocol.udf_result(data, path, duration_ms, request_id, self._scrub)
 
 
-def _is_tls(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, ssl.SSLError):
-            return True
-        cur = cur.__cause__ or cur.__context__
-    text = str(exc)
-    return "SSL" in text or "CERTIFICATE" in text.upper() and "VERIFY" in text.upper()
-
-
-def normalize_url(url: str) -> str:
-    """Strip whitespace and a trailing slash; reject what cannot be a deployment URL."""
-    url = url.strip().rstrip("/")
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise BadUrl(f"{url!r} is not a valid URL ({exc}).") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise BadUrl(f"{url!r} is not a deployment URL; expected http(s)://host[:port].")
-    return url
+def _failure(exc: httpx.HTTPError) -> protocol.Failure:
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return "bad_url"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect_timeout"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if is_tls(exc):
+        return "tls"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "dropped"
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding"
+    return "other"

@@ -1,38 +1,35 @@
 """Tail ``/api/stream_function_logs`` (reference §7) as an async iterator of :class:`LogEntry`.
 
 The stream keeps its cursor across requests, survives backend restarts (backoff with jitter)
-and never yields the same entry twice.
+and never yields the same entry twice. The twins' blocking tail is tui/convex/logtail.py; the
+state and rules both share are in tui/convex/logcursor.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.convex.backoff import Backoff
-from tui.convex.errors import (
-    BadAdminKey,
-    BadRequest,
-    ConvexTransportError,
-    MalformedResponse,
-    PermissionDenied,
-    Timeout,
-)
+from tui.convex.errors import ConvexTransportError, Timeout
 from tui.convex.http import HttpTransport
+from tui.convex.logcursor import (
+    DASHBOARD_CLIENT,
+    FATAL,
+    FIRST_WAIT_S,
+    LONG_POLL_S,
+    PATH,
+    ErrorListener,
+    LogCursor,
+    _parse,
+)
 from tui.convex.models import LogEntry
 
-LONG_POLL_S = 60.0  # the server holds an empty poll this long
-FIRST_WAIT_S = 1.0  # a backlog answers at once; a held first poll means an empty log
-# The backend sends structured log lines (own timestamp and level) only to npm-cli and dashboard
-# clients (reference §7.1); the dashboard's Logs page identifies with this value (§15).
-DASHBOARD_CLIENT = {"Convex-Client": "dashboard-0.0.0"}
-_SEEN_MAX = 4096  # about four rings' worth of entry keys
-FATAL = (BadAdminKey, PermissionDenied, BadRequest)
+__all__ = ["DASHBOARD_CLIENT", "FIRST_WAIT_S", "LONG_POLL_S", "LogStream", "_parse"]
 
 
-class LogStream:
+class LogStream(LogCursor):
     """One tail of the function log. Iterate it; read ``cursor`` to resume elsewhere later."""
 
     def __init__(
@@ -42,18 +39,13 @@ class LogStream:
         *,
         history: bool | int = False,
         backoff: Backoff | None = None,
-        on_error: Callable[[ConvexTransportError | None], None] | None = None,
+        on_error: ErrorListener | None = None,
         poll_timeout: float = LONG_POLL_S + 15.0,
     ) -> None:
+        super().__init__(
+            cursor, history=history, backoff=backoff, on_error=on_error, poll_timeout=poll_timeout
+        )
         self._http = http
-        self.cursor = cursor
-        self._history = history
-        self._first = cursor == 0.0
-        self._backoff = backoff or Backoff()
-        self._on_error = on_error
-        self._poll_timeout = poll_timeout
-        self._seen: OrderedDict[tuple[str, str, float, str], None] = OrderedDict()
-        self.reconnects = 0
 
     def __aiter__(self) -> AsyncIterator[LogEntry]:
         return self._iterate()
@@ -74,28 +66,18 @@ class LogStream:
             data = await self._get(wait)
         except Timeout:
             return []
-        entries, new_cursor = _parse(data)
-        return self._accept(entries, new_cursor)
+        return self._accept(*_parse(data))
 
-    async def _get(self, timeout: float) -> object:
+    async def _get(self, timeout: float) -> Any:
         resp = await self._http.request(
-            "GET",
-            "/api/stream_function_logs",
-            params={"cursor": _fmt_cursor(self.cursor)},
-            headers=DASHBOARD_CLIENT,
-            timeout=timeout,
+            "GET", PATH, params=self._params(), headers=DASHBOARD_CLIENT, timeout=timeout
         )
         return self._http.parse_json(resp)
 
     async def _poll_once(self) -> list[LogEntry]:
-        if self._first and self._history is False:
-            # The server answers at once when it has a backlog and holds the poll when its log
-            # is empty. A held first poll must not count as "backlog": the entries that end it
-            # are new (issue 9, defect 7). So the first question waits briefly; no answer means
-            # an empty log, and every later entry is shown.
+        if self._waits_first:
             try:
-                data = await self._get(FIRST_WAIT_S)
-                entries, new_cursor = _parse(data)
+                entries = self._accept(*_parse(await self._get(FIRST_WAIT_S)))
             except Timeout:
                 self._first = False
                 return []
@@ -104,56 +86,12 @@ class LogStream:
             except ConvexTransportError:
                 pass  # retried with backoff (and reported) below
             else:
-                return self._accept(entries, new_cursor)
+                return entries
         while True:
             try:
                 data = await self._get(self._poll_timeout)
-                entries, new_cursor = _parse(data)
+                return self._answered(data)
             except FATAL:
                 raise
             except ConvexTransportError as exc:
-                # Restarts, timeouts, garbage: keep the cursor and try again later.
-                if self._on_error is not None:
-                    self._on_error(exc)
-                self.reconnects += 1
-                await asyncio.sleep(self._backoff.next_delay())
-                continue
-            if self._backoff.retries and self._on_error is not None:
-                self._on_error(None)
-            self._backoff.reset()
-            return self._accept(entries, new_cursor)
-
-    def _accept(self, entries: list[LogEntry], new_cursor: float | None) -> list[LogEntry]:
-        fresh: list[LogEntry] = []
-        for entry in entries:
-            if entry.key in self._seen:
-                continue
-            self._seen[entry.key] = None
-            fresh.append(entry)
-        while len(self._seen) > _SEEN_MAX:
-            self._seen.popitem(last=False)
-        latest = max((e.timestamp * 1000.0 for e in entries), default=None)
-        candidates = [c for c in (new_cursor, latest) if c is not None]
-        if candidates:
-            # Never move backwards: a restarted backend may report a smaller cursor.
-            self.cursor = max(self.cursor, *candidates)
-        if self._first:
-            self._first = False
-            # Like `npx convex logs`: the first answer sets the cursor; history is opt-in.
-            if self._history is False:
-                return []
-            if self._history is not True:
-                return fresh[-int(self._history) :] if int(self._history) > 0 else []
-        return fresh
-
-
-def _fmt_cursor(cursor: float) -> str:
-    return repr(float(cursor))
-
-
-def _parse(data: Any) -> tuple[list[LogEntry], float | None]:
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise MalformedResponse("The log stream answered without an 'entries' list.")
-    entries = [LogEntry.from_json(e) for e in data["entries"] if isinstance(e, dict)]
-    cursor = data.get("newCursor")
-    return entries, float(cursor) if isinstance(cursor, int | float) else None
+                await asyncio.sleep(self._failed(exc))

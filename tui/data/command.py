@@ -10,20 +10,22 @@ joined with "and"). Formats: ``pretty`` (a text table, sanitized), ``json`` (an 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from tui.convex.commands import EXIT_OK, EXIT_USAGE, Settings, UsageError, _client, _entry
-from tui.convex.errors import ConvexClientError
+from tui.convex.commands import EXIT_OK, EXIT_USAGE, Settings, UsageError, _entry, _http_client
+from tui.convex.errors import ConvexClientError, FunctionError, MalformedResponse
+from tui.convex.http_client import ConvexHttpClient
+from tui.convex.models import DocumentPage
 from tui.data import source
 from tui.data.cells import cell_text, columns, field_value
 from tui.data.export import csv_header, csv_rows, jsonl_line
 from tui.data.filters import FilterExpr, FilterSyntaxError, parse_filter
-from tui.data.window import FilterRejected, iter_pages
+from tui.data.window import FilterRejected
 from tui.safety.text import clean_line
 
 EXIT_NOT_FOUND = 1
 PRETTY_WIDTH = 40
-FORMATS = ("pretty", "json", "jsonl", "csv")
 
 
 def data_main(
@@ -32,14 +34,15 @@ def data_main(
     return _entry(_data, args, settings, out, err, on_interrupt=130)
 
 
-async def _data(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
+def _data(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
     table = getattr(args, "table", None)
     fmt = getattr(args, "format", None) or "pretty"
-    async with _client(settings) as client:
+    # Blocking, on the standard library: no httpx, no asyncio for a few requests (issue 19).
+    with _http_client(settings) as client:
         try:
             if not table:
-                return await _tables(client, fmt, bool(getattr(args, "system", False)), out)
-            return await _documents(client, table, args, fmt, out, err)
+                return _tables(client, fmt, bool(getattr(args, "system", False)), out)
+            return _documents(client, table, args, fmt, out, err)
         except FilterRejected as exc:
             print(f"error: the deployment rejected the filter: {clean_line(str(exc))}", file=err)
             return EXIT_USAGE
@@ -48,8 +51,8 @@ async def _data(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
             return EXIT_USAGE
 
 
-async def _tables(client: Any, fmt: str, system: bool, out: TextIO) -> int:
-    tables = await source.list_tables(client, system=system)
+def _tables(client: ConvexHttpClient, fmt: str, system: bool, out: TextIO) -> int:
+    tables = source.table_entries(client.list_tables(), system=system)
     if fmt in ("json", "jsonl"):
         rows = [{"name": t.name, "count": t.count} for t in tables]
         if fmt == "json":
@@ -66,36 +69,66 @@ async def _tables(client: Any, fmt: str, system: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
-async def build_filter(client: Any, table: str, texts: list[str], order: str) -> FilterExpr:
+def table_meta(client: ConvexHttpClient, table: str) -> source.TableMeta:
+    """Schema fields, inferred shape and indexes, each best effort (as source.table_meta)."""
+    if source.is_system(table):
+        return source.TableMeta(table)
+
+    def safe(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except (FunctionError, MalformedResponse):
+            return None
+
+    return source.meta_from(table, safe(client.schema), safe(client.shapes),
+                            safe(lambda: client.indexes(table)))  # fmt: skip
+
+
+def pages(client: ConvexHttpClient, table: str, expr: FilterExpr, limit: int) -> Iterator[Any]:
+    """Each page's documents from the start, up to ``limit`` in all (as window.iter_pages)."""
+    cursor: str | None = None
+    seen = 0
+    while True:
+        path, query_args = source.page_query(table, cursor, expr, min(limit, 1000))
+        page: DocumentPage = source.parse_page(client.query(path, query_args).value)
+        docs = page.docs[: limit - seen]
+        seen += len(docs)
+        if page.errors and not docs:
+            raise FilterRejected(page.errors)
+        if docs:
+            yield docs
+        if page.is_done or page.cursor is None or seen >= limit:
+            return
+        cursor = page.cursor
+
+
+def build_filter(client: ConvexHttpClient, table: str, texts: list[str], order: str) -> FilterExpr:
     text = " and ".join(t for t in texts if t.strip())
     indexes: dict[str, tuple[str, ...]] = {}
     if text.lstrip().startswith("@"):
-        indexes = (await source.table_meta(client, table)).index_fields
+        indexes = table_meta(client, table).index_fields
     try:
         return parse_filter(text, "asc" if order == "asc" else "desc", indexes)
     except FilterSyntaxError as exc:
         raise UsageError(f"--filter: {exc}") from None
 
 
-async def _documents(client: Any, table: str, args: Any, fmt: str, out: TextIO, err: TextIO) -> int:
+def _documents(
+    client: ConvexHttpClient, table: str, args: Any, fmt: str, out: TextIO, err: TextIO
+) -> int:
     limit = int(getattr(args, "limit", None) or 100)
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     order = getattr(args, "order", None) or "desc"
-    expr = await build_filter(client, table, list(getattr(args, "filter", None) or []), order)
+    expr = build_filter(client, table, list(getattr(args, "filter", None) or []), order)
     if source.is_system(table) and expr.active:
         raise UsageError("system tables take no --filter")
-    names = {t.name for t in await source.list_tables(client, system=True)}
-    if table not in names:
+    if table not in {*client.table_names(), *source.SYSTEM_TABLES}:
         print(f"error: there is no table {clean_line(table)!r}", file=err)
         return EXIT_NOT_FOUND
-
-    async def fetch(cursor: str | None) -> Any:
-        return await source.fetch_page(client, table, cursor, expr, min(limit + 1, 1000))
-
     docs: list[dict[str, Any]] = []
     more = False
-    async for page in iter_pages(fetch, limit + 1):
+    for page in pages(client, table, expr, limit + 1):
         docs.extend(page)
     if len(docs) > limit:
         docs, more = docs[:limit], True
@@ -107,7 +140,7 @@ async def _documents(client: Any, table: str, args: Any, fmt: str, out: TextIO, 
             file=err,
         )
         return EXIT_OK
-    meta = await source.table_meta(client, table)
+    meta = table_meta(client, table)
     cols = columns(meta.declared, meta.inferred, docs)
     cols = [c for c in cols if any(c in d for d in docs)]
     if fmt == "json":
@@ -131,22 +164,3 @@ def _pretty(docs: list[dict[str, Any]], cols: list[str], out: TextIO) -> None:
     print("-+-".join("-" * w for w in widths), file=out)
     for row in cells:
         print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
-
-
-def add_parser(sub: Any, add: Any) -> None:
-    """The subcommand's flags (called by ``tui.cli.build_parser``)."""
-    data = add("data", "list tables, or print a table's documents (like npx convex data)")
-    data.add_argument("table", nargs="?", help="table name; without it, list the tables")
-    data.add_argument("--limit", type=int, default=100, help="documents to print (default 100)")
-    data.add_argument(
-        "--order", choices=["asc", "desc"], default="desc", help="desc = newest first"
-    )
-    data.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="EXPR",
-        help="e.g. 'status = pending', 'priority >= 3', '@by_status status = done' (repeatable)",
-    )
-    data.add_argument("--format", choices=FORMATS, default="pretty")
-    data.add_argument("--system", action="store_true", help="also list the readable system tables")

@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import json5
-
 from tui.convex import values
 from tui.convex.values import Int64, Value
 
@@ -208,6 +206,8 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         pass
+    import json5  # here: `convex-tui data` without a JSON5 value never loads it
+
     try:
         return json5.loads(text)
     except ValueError:

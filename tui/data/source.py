@@ -7,7 +7,6 @@ the system tables a CLI user can read (``_storage``, ``_scheduled_functions``) t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -72,7 +71,11 @@ def is_system(table: str) -> bool:
 
 async def list_tables(client: DataClient, *, system: bool = False) -> list[TableEntry]:
     """User tables (auth tables included) with counts; the readable system tables on request."""
-    out = [TableEntry(t.name, t.count) for t in await client.list_tables()]
+    return table_entries(await client.list_tables(), system=system)
+
+
+def table_entries(tables: list[TableInfo], *, system: bool = False) -> list[TableEntry]:
+    out = [TableEntry(t.name, t.count) for t in tables]
     if system:
         out.extend(TableEntry(name, None, system=True) for name in SYSTEM_TABLES)
     return out
@@ -85,21 +88,22 @@ async def fetch_page(
     expr: FilterExpr,
     page_size: int,
 ) -> DocumentPage:
+    path, args = page_query(table, cursor, expr, page_size)
+    return parse_page((await client.query(path, args)).value)
+
+
+def page_query(
+    table: str, cursor: str | None, expr: FilterExpr, page_size: int
+) -> tuple[str, dict[str, Any]]:
+    """The query (path and arguments) that reads one page of ``table``."""
     if is_system(table):
         args: dict[str, Any] = {
             "table": table,
             "order": expr.order,
             "paginationOpts": {"numItems": page_size, "cursor": cursor},
         }
-        raw = (await client.query(CLI_PAGE_PATH, args)).value
-    else:
-        args = {
-            "paginationOpts": {"numItems": page_size, "cursor": cursor},
-            "table": table,
-            "filters": expr.encode(),
-        }
-        raw = (await client.query(PAGE_PATH, args)).value
-    return parse_page(raw)
+        return CLI_PAGE_PATH, args
+    return PAGE_PATH, page_args(table, cursor, expr, page_size)
 
 
 def page_args(
@@ -148,6 +152,8 @@ async def _safe(coro: Any) -> Any:
 
 async def deployment_meta(client: DataClient) -> DeploymentMeta:
     """Schema and shapes, each best effort (a failure leaves it empty)."""
+    import asyncio  # here, not at the top: the blocking `data` twin imports this module too
+
     schema, shapes = await asyncio.gather(_safe(client.schema()), _safe(client.shapes()))
     return DeploymentMeta(schema, shapes or {})
 
@@ -179,8 +185,16 @@ async def table_indexes(client: DataClient, table: str) -> tuple[IndexInfo, ...]
     return tuple(await _safe(client.indexes(table)) or ())
 
 
+def meta_from(table: str, schema: Any, shapes: Any, indexes: Any) -> TableMeta:
+    """A table's meta from the answers of schema, shapes and indexes (None: that one failed);
+    the blocking `data` twin reads them itself."""
+    return meta_for(DeploymentMeta(schema, shapes or {}), table, tuple(indexes or ()))
+
+
 async def table_meta(client: DataClient, table: str) -> TableMeta:
     """Schema fields, inferred shape and indexes, each best effort (a failure leaves it empty)."""
+    import asyncio
+
     if is_system(table):
         return TableMeta(table)
     deployment, indexes = await asyncio.gather(

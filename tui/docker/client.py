@@ -1,24 +1,26 @@
-"""A blocking, typed wrapper around the docker SDK's low-level API client.
+"""A blocking, typed Docker client for the console: what shows containers (version, list,
+inspect, events, stats) reads the engine API with the standard library (tui/docker/engine.py);
+actions, exec and logs go through the docker SDK's low-level API client.
 
 Every call may block (socket I/O): run it in a thread worker. Every failure is a
-:class:`~tui.docker.errors.DockerError`. The SDK client is built lazily and dropped when the
-engine goes away, so the next call negotiates the API version again with whatever engine answers
-then: one ``DockerService`` survives ``dockerd`` being stopped and started again.
+:class:`~tui.docker.errors.DockerError`. The SDK client is built lazily, on the first action,
+and dropped when the engine goes away, so the next call negotiates the API version again with
+whatever engine answers then: one ``DockerService`` survives ``dockerd`` being stopped and
+started again.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.config.secret import Secret
+from tui.docker.engine import DEFAULT_BASE_URL, STATE_ACTIONS, EngineApi, resolve_base_url
 from tui.docker.errors import (
-    ContainerNotFound,
     DockerError,
     DockerOperationFailed,
     DockerPermissionDenied,
@@ -26,16 +28,12 @@ from tui.docker.errors import (
     translate,
 )
 from tui.docker.models import (
-    PROJECT_LABEL,
     ContainerEvent,
     ContainerInfo,
     ContainerStats,
     EngineInfo,
     LogLine,
     Selector,
-    container_from_inspect,
-    event_from_message,
-    stats_from_frame,
 )
 from tui.docker.streams import STDOUT, DockerStream, LogSplitter
 from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
@@ -47,30 +45,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "unix:///var/run/docker.sock"
-# Events that change what the status pane shows. exec_* (every healthcheck run) are left out.
-STATE_ACTIONS = (
-    "create",
-    "start",
-    "restart",
-    "stop",
-    "die",
-    "kill",
-    "oom",
-    "pause",
-    "unpause",
-    "destroy",
-    "rename",
-    "health_status",
-)
 ADMIN_KEY_SCRIPT = "./generate_admin_key.sh"
 ADMIN_KEY_WORKDIR = "/convex"
 ADMIN_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]+\|[0-9a-fA-F]{16,}$")
 
 
-def resolve_base_url(base_url: str | None = None) -> str:
-    """The configured URL, else ``DOCKER_HOST``, else the default socket."""
-    return base_url or os.environ.get("DOCKER_HOST") or DEFAULT_BASE_URL
+__all__ = ["DEFAULT_BASE_URL", "STATE_ACTIONS", "DockerService", "resolve_base_url"]
 
 
 class DockerService:
@@ -91,6 +71,7 @@ class DockerService:
         self._max_pool_size = max_pool_size
         self._lock = threading.Lock()
         self._api_client: APIClient | None = None
+        self._engine = EngineApi(self.base_url, timeout=timeout)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -131,59 +112,22 @@ class DockerService:
 
     def close(self) -> None:
         self._drop_client()
+        self._engine.close()
 
     # -- queries ---------------------------------------------------------------------------------
 
     def ping(self) -> EngineInfo:
         """Check the engine answers; raises DockerUnavailable / DockerPermissionDenied if not."""
-        v = self._call("docker version", lambda api: api.version())
-        return EngineInfo(
-            version=str(v.get("Version", "?")),
-            api_version=str(v.get("ApiVersion", "?")),
-            os=str(v.get("Os", "?")),
-            arch=str(v.get("Arch", "?")),
-        )
+        return self._engine.ping()
 
     def list_containers(
         self, selector: Selector | None = None, *, include_stopped: bool = True
     ) -> list[ContainerInfo]:
         """Containers of the deployment (see :class:`Selector`), inspected, sorted by service."""
-        selector = selector or Selector()
-        filters: dict[str, Any] = {}
-        if selector.project:
-            filters["label"] = selector.label_filter()
-        rows = self._call(
-            "list containers", lambda api: api.containers(all=include_stopped, filters=filters)
-        )
-
-        # Pre-select on the cheap list data, then inspect only the chosen ones.
-        def labels(row: dict[str, Any]) -> dict[str, str]:
-            return dict(row.get("Labels") or {})
-
-        selector = selector.resolve(labels(r) for r in rows)
-        convex_projects = {
-            labels(r).get(PROJECT_LABEL, "")
-            for r in rows
-            if selector.matches(labels(r), str(r.get("Image") or ""))
-        } - {""}
-        chosen = [
-            r
-            for r in rows
-            if selector.matches(labels(r), str(r.get("Image") or ""), convex_projects)
-        ]
-        out: list[ContainerInfo] = []
-        for row in chosen:
-            try:
-                out.append(self.inspect(str(row["Id"])))
-            except ContainerNotFound:
-                continue  # removed between list and inspect
-        return sorted(out, key=lambda c: (c.project or "", c.service or "", c.name))
+        return self._engine.list_containers(selector, include_stopped=include_stopped)
 
     def inspect(self, container: str) -> ContainerInfo:
-        attrs = self._call(
-            f"inspect {container}", lambda api: api.inspect_container(container), container
-        )
-        return container_from_inspect(attrs)
+        return self._engine.inspect(container)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -248,61 +192,14 @@ class DockerService:
         actions: Collection[str] = STATE_ACTIONS,
         convex_projects: Collection[str] = (),
     ) -> DockerStream[ContainerEvent]:
-        """Container events of the deployment, as they happen. Blocks; close() to stop.
-
-        The subscription is live when this returns, so listing containers afterwards misses
-        nothing. ``convex_projects`` (may be a set the caller keeps updating) lets Postgres
-        events through when no project is configured. If the engine goes away the iteration
-        raises :class:`DockerUnavailable`.
-        """
-        selector = selector or Selector()
-        filters: dict[str, Any] = {"type": ["container"]}
-        if actions:
-            filters["event"] = list(actions)
-        if selector.project:
-            filters["label"] = selector.label_filter()
-        raw = self._call(
-            "subscribe to events",
-            lambda api: api.events(since=since, filters=filters, decode=True),
+        """Container events of the deployment, as they happen (see `EngineApi.events`)."""
+        return self._engine.events(
+            selector, since=since, actions=actions, convex_projects=convex_projects
         )
 
-        def parse(msg: Any) -> Iterable[ContainerEvent]:
-            ev = event_from_message(msg) if isinstance(msg, dict) else None
-            if ev is not None and selector.matches(ev.labels, ev.image, convex_projects):
-                return (ev,)
-            return ()
-
-        def on_end() -> None:
-            # The events stream only ends when the engine closes it: find out why.
-            self.ping()
-            raise DockerOperationFailed("events", "the engine closed the events stream")
-
-        return DockerStream(raw, parse, lambda e: self._error(e, "events"), on_end=on_end)
-
     def stats_stream(self, container: str) -> DockerStream[ContainerStats]:
-        """One :class:`ContainerStats` per second, like `docker stats`. Close() to stop.
-
-        The first sample has ``cpu_percent=None`` (no previous sample to compare with).
-        """
-
-        def open_stream(api: APIClient) -> Any:
-            import docker.types
-
-            # The SDK's stats() returns a bare generator that cannot be cancelled from another
-            # thread; this is the same request wrapped like its events()/logs() streams.
-            url = api._url("/containers/{0}/stats", container)
-            response = api._get(url, params={"stream": True}, stream=True)
-            api._raise_for_status(response)
-            return docker.types.CancellableStream(
-                api._stream_helper(response, decode=True), response
-            )
-
-        raw = self._call(f"stats of {container}", open_stream, container)
-
-        def parse(frame: Any) -> Iterable[ContainerStats]:
-            return (stats_from_frame(container, frame),) if isinstance(frame, dict) else ()
-
-        return DockerStream(raw, parse, lambda e: self._error(e, "stats", container))
+        """One :class:`ContainerStats` per second, like `docker stats`. Close() to stop."""
+        return self._engine.stats_stream(container)
 
     def logs_stream(
         self,

@@ -5,7 +5,6 @@ Each check yields a `Check` with status ok / warn / fail, one line of explanatio
 
 from __future__ import annotations
 
-import asyncio
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -324,10 +323,8 @@ def run_checks(
 ) -> list[Check]:
     checks = config_checks(settings)
     if network:
-        probes = asyncio.run(
-            probe_services(
-                settings.url, settings.site_url, settings.dashboard_url, settings.admin_key
-            )
+        probes = probe_services(
+            settings.url, settings.site_url, settings.dashboard_url, settings.admin_key
         )
         checks.extend(check_services(settings, probes))
         if probes.api.reachable and probes.api.key_state == "valid":

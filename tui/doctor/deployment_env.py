@@ -7,7 +7,6 @@ CONVEX_SITE_URL), never the files: a variable the seed's functions read (`proces
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -54,11 +53,11 @@ def _local_values(settings: Settings) -> dict[str, tuple[str, str]]:
     return found
 
 
-async def _fetch(settings: Settings) -> dict[str, str]:
-    from tui.convex.client import ConvexClient
+def _fetch(settings: Settings) -> dict[str, str]:
+    from tui.convex.http_client import ConvexHttpClient
 
-    async with ConvexClient(settings.url, settings.admin_key, timeout=5.0) as client:
-        return await client.list_env()
+    with ConvexHttpClient(settings.url, settings.admin_key, timeout=5.0) as client:
+        return client.list_env()
 
 
 def check_deployment_env(settings: Settings) -> Iterator[Check]:
@@ -69,7 +68,7 @@ def check_deployment_env(settings: Settings) -> Iterator[Check]:
     if not local or settings.admin_key is None:
         return
     try:
-        deployed = asyncio.run(_fetch(settings))
+        deployed = _fetch(settings)
     except ConvexClientError as exc:
         yield Check("deployment.env", "Deployment env vars", "warn",
                     f"could not list the deployment's variables: {exc.message}")  # fmt: skip

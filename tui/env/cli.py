@@ -12,7 +12,6 @@ Exit codes: 0 ok, 1 rejected by the backend (its message on stderr) or a check w
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -45,28 +44,34 @@ def main(args: argparse.Namespace, settings: Settings, out: TextIO | None = None
     if args.action == "set" and args.value is None:
         print("convex-tui env set: VALUE is required", file=sys.stderr)
         return EXIT_USAGE
-    return asyncio.run(_main(args, settings, out))
+    return _main(args, settings, out)
 
 
-async def _main(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from tui.convex.client import ConvexClient
+def _main(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    # Blocking, on the standard library: no httpx, no asyncio for one request (issue 19).
     from tui.convex.errors import ConvexClientError
+    from tui.convex.http_client import ConvexHttpClient
     from tui.env.model import MASK
     from tui.safety.text import clean_line
 
     guard = guard_for(settings, getattr(args, "unlock", None))
-    async with ConvexClient(settings.url, settings.admin_key, guard=guard) as client:
+    try:
+        client = ConvexHttpClient(settings.url, settings.admin_key, guard=guard)
+    except ConvexClientError as exc:  # a malformed URL: refused before any request
+        print(f"convex-tui env: {clean_line(exc.message)}", file=sys.stderr)
+        return EXIT_USAGE
+    with client:
         try:
             if args.action == "set":
-                await client.set_env({args.name: args.value})
+                client.set_env({args.name: args.value})
                 print(f"✔ Successfully set {clean_line(args.name)}", file=sys.stderr)
                 return EXIT_OK
             if args.action == "remove":
-                await client.set_env({args.name: None})
+                client.set_env({args.name: None})
                 print(f"✔ Successfully unset {clean_line(args.name)}", file=sys.stderr)
                 return EXIT_OK
-            deployed = await client.list_env()
-            schema = await _schema(client) if args.action == "check" else None
+            deployed = client.list_env()
+            schema = _schema(client) if args.action == "check" else None
         except WriteRefused as exc:
             print(f"convex-tui env: {exc}", file=sys.stderr)
             return EXIT_REFUSED
@@ -89,11 +94,11 @@ async def _main(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
     return EXIT_OK
 
 
-async def _schema(client: Any) -> dict[str, Any] | None:
+def _schema(client: Any) -> dict[str, Any] | None:
     from tui.convex.errors import ConvexClientError
 
     try:
-        schema: dict[str, Any] | None = await client.schema()
+        schema: dict[str, Any] | None = client.schema()
     except ConvexClientError:
         return None
     return schema

@@ -34,6 +34,8 @@ _ESCAPES = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
+# Anything but printable ASCII, newline and tab: text without it has nothing to clean.
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e\n\t]")
 _SGR_MARK = "\x00sgr{}\x00"
 
 
@@ -52,8 +54,10 @@ def to_text(data: str | bytes) -> str:
 def clean(text: str | bytes, *, keep_sgr: bool = False) -> str:
     """Untrusted text made inert for a terminal. Newlines and tabs stay."""
     s = to_text(text)
+    if _NOT_PLAIN.search(s) is None:
+        return s  # fastest path: plain ASCII (JSON values, most log lines), one regex scan
     if "\x1b" not in s and "\x9b" not in s and all(not _is_unsafe(c) for c in s):
-        return s  # fast path: most log lines
+        return s  # fast path: no escape, no unsafe character
     kept: list[str] = []
     if keep_sgr:
 

@@ -12,7 +12,6 @@ Ctrl-C cancels the child's whole process group. Exit 4 when the guard refuses.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -79,10 +78,14 @@ def run_script(
     except WriteRefused as exc:
         print(f"convex-tui: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    import asyncio  # here, not at the top: building the CLI parser imports this module
+
     return asyncio.run(_run(script, settings, out))
 
 
 async def _run(script: Script, settings: Settings, out: TextIO) -> int:
+    import asyncio
+
     from tui.safety.text import clean
     from tui.scripts.runner import fmt_seconds, make_run
 

@@ -1,6 +1,6 @@
 """What the console's screens talk to, behind small Protocols so tests can pass fakes.
 
-Screens never see httpx or the docker SDK: they get a :class:`Prober` and a
+Screens never see HTTP or Docker objects: they get a :class:`Prober` and a
 :class:`ContainerBackend`, built once by the App from the settings.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
-import httpx
-
 from tui.config.secret import Secret
-from tui.status.probes import CLIENT_HEADER, ServiceProbes, probe_api, probe_http
+from tui.status.probes import ServiceProbes, Sessions, probe_services
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from tui.config import Settings
     from tui.docker.models import ContainerStats, Selector
     from tui.docker.watcher import WatchUpdate
@@ -59,7 +59,11 @@ class ContainerBackend(Protocol):
 
 
 class ServiceProber:
-    """Probes API, site and dashboard with one shared ``httpx.AsyncClient`` (keep-alive)."""
+    """Probes API, site and dashboard on the standard library (keep-alive sessions), in its own
+    small thread pool — never asyncio's default executor, where Docker calls may queue.
+
+    :meth:`start` sends the first round at once, from any thread: the console calls it before
+    importing Textual, so the answer is there by the first frame (issue 19)."""
 
     def __init__(
         self,
@@ -70,28 +74,47 @@ class ServiceProber:
         *,
         timeout: float = 3.0,
     ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.api_url = api_url
         self.site_url = site_url
         self.dashboard_url = dashboard_url
         self._admin_key = admin_key
-        self._client = httpx.AsyncClient(timeout=timeout, headers=CLIENT_HEADER)
+        self._sessions = Sessions(timeout)
+        # A round: the caller's thread (API), site, dashboard, the instance name.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
+        self._early: Future[ServiceProbes] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceProber:
         return cls(settings.url, settings.site_url, settings.dashboard_url, settings.admin_key)
 
+    def probe_blocking(self) -> ServiceProbes:
+        return probe_services(
+            self.api_url, self.site_url, self.dashboard_url, self._admin_key,
+            sessions=self._sessions, pool=self._pool,
+        )  # fmt: skip
+
+    def start(self) -> ServiceProber:
+        """Send the first round now; the next :meth:`probe` returns its answer."""
+        if self._early is None:
+            self._early = self._pool.submit(self.probe_blocking)
+        return self
+
     async def probe(self) -> ServiceProbes:
         import asyncio
 
-        api, site, dash = await asyncio.gather(
-            probe_api(self._client, self.api_url, self._admin_key),
-            probe_http(self._client, self.site_url),
-            probe_http(self._client, self.dashboard_url),
-        )
-        return ServiceProbes(api, site, dash)
+        early, self._early = self._early, None
+        if early is not None:
+            return await asyncio.wrap_future(early)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.probe_blocking)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._sessions.close()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self.close()
 
 
 def selector_for(settings: Settings) -> Selector:

@@ -1,16 +1,20 @@
-"""`convex-tui status [--json]`: the status pane's facts once, for scripts. Exit 1 if the API is down."""
+"""`convex-tui status [--json]`: the status pane's facts once, for scripts. Exit 1 if the API is down.
+
+Blocking, on the standard library: the probes (tui.net.http) and the engine API over its socket
+(tui.docker.engine) at once on two threads; no httpx, asyncio or Docker SDK import (issue 19).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tui.safety.text import safe_stream, show_url
-from tui.status.services import ServiceProber, selector_for
+from tui.status.probes import probe_services
+from tui.status.services import selector_for
 from tui.status.status_view import container_row, report, service_rows
 
 if TYPE_CHECKING:
@@ -22,33 +26,31 @@ DOCKER_TIMEOUT = 10.0
 
 
 def _containers(settings: Settings) -> tuple[list[ContainerInfo] | None, str | None]:
-    from tui.docker.client import DockerService
+    from tui.docker.engine import EngineApi
     from tui.docker.errors import DockerError
 
-    service = DockerService(timeout=DOCKER_TIMEOUT)
+    engine = EngineApi(timeout=DOCKER_TIMEOUT)
     try:
-        return service.list_containers(selector_for(settings)), None
+        return engine.list_containers(selector_for(settings)), None
     except DockerError as exc:
         return None, str(exc)
     finally:
-        service.close()
+        engine.close()
 
 
-async def gather(
-    settings: Settings,
-) -> tuple[ServiceProbes, list[ContainerInfo] | None, str | None]:
-    prober = ServiceProber.from_settings(settings)
-    try:
-        probes, (containers, docker_error) = await asyncio.gather(
-            prober.probe(), asyncio.to_thread(_containers, settings)
-        )
-    finally:
-        await prober.aclose()
+def gather(settings: Settings) -> tuple[ServiceProbes, list[ContainerInfo] | None, str | None]:
+    """The services' probes and the deployment's containers, at once (a thread each)."""
+    from tui.net.background import Background
+
+    docker = Background(_containers, settings)
+    probes = probe_services(settings.url, settings.site_url, settings.dashboard_url,
+                            settings.admin_key)  # fmt: skip
+    containers, docker_error = docker.result()
     return probes, containers, docker_error
 
 
 def status_main(args: argparse.Namespace, settings: Settings) -> int:
-    probes, containers, docker_error = asyncio.run(gather(settings))
+    probes, containers, docker_error = gather(settings)
     now = datetime.now(UTC)
     data = report(settings, probes, containers, docker_error, now)
     data["containers_matched_by"] = matched_by(settings, containers)
