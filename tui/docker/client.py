@@ -26,7 +26,6 @@ from tui.docker.errors import (
     translate,
 )
 from tui.docker.models import (
-    PROJECT_LABEL,
     ContainerEvent,
     ContainerInfo,
     ContainerStats,
@@ -35,6 +34,7 @@ from tui.docker.models import (
     Selector,
     container_from_inspect,
     event_from_message,
+    select_listed,
     stats_from_frame,
 )
 from tui.docker.streams import STDOUT, DockerStream, LogSplitter
@@ -157,20 +157,7 @@ class DockerService:
         )
 
         # Pre-select on the cheap list data, then inspect only the chosen ones.
-        def labels(row: dict[str, Any]) -> dict[str, str]:
-            return dict(row.get("Labels") or {})
-
-        selector = selector.resolve(labels(r) for r in rows)
-        convex_projects = {
-            labels(r).get(PROJECT_LABEL, "")
-            for r in rows
-            if selector.matches(labels(r), str(r.get("Image") or ""))
-        } - {""}
-        chosen = [
-            r
-            for r in rows
-            if selector.matches(labels(r), str(r.get("Image") or ""), convex_projects)
-        ]
+        chosen = select_listed(rows, selector)
         out: list[ContainerInfo] = []
         for row in chosen:
             try:
