@@ -27,6 +27,7 @@ from tui.convex.errors import (
     FunctionNotFound,
     Timeout,
 )
+from tui.convex.logstream import BACKEND_RING
 from tui.convex.models import FunctionResult, LogEntry
 from tui.safety.guard import EXIT_REFUSED, WriteGuard, WriteRefused, guard_for
 from tui.safety.text import safe_stream
@@ -294,8 +295,19 @@ async def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 history=int(history) if history is not None else False,
                 on_error=_FollowStatus(err).report,
             )
-            async for entry in stream:
-                emit(entry)
+            overflows = 0
+            while True:
+                entries = await stream.fetch()
+                if stream.overflows != overflows:  # said before the entries after the gap
+                    overflows = stream.overflows
+                    print(
+                        f"logs: lines lost: {stream.overflow_size:,} executions arrived between "
+                        f"two polls; the backend keeps the last {BACKEND_RING:,}",
+                        file=err,
+                        flush=True,
+                    )
+                for entry in entries:
+                    emit(entry)
         except ConvexClientError as exc:
             print(f"error: {exc.message}", file=err)
             return EXIT_USAGE

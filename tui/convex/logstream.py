@@ -7,6 +7,7 @@ and never yields the same entry twice.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,16 +16,26 @@ from tui.convex.backoff import Backoff
 from tui.convex.errors import (
     BadAdminKey,
     BadRequest,
+    BadUrl,
+    ConnectionLost,
+    ConvexClientError,
     ConvexTransportError,
     MalformedResponse,
     PermissionDenied,
     Timeout,
+    TlsError,
+    Unreachable,
 )
 from tui.convex.http import HttpTransport
 from tui.convex.models import LogEntry
 
 LONG_POLL_S = 60.0  # the server holds an empty poll this long
-FIRST_WAIT_S = 1.0  # a backlog answers at once; a held first poll means an empty log
+# A first poll answered later than this (round trips of a cheap request, plus slack) was held by
+# the server: its log was empty when asked, so everything in the answer is new.
+HELD_AFTER_RTTS, HELD_SLACK_S = 2.0, 0.02
+# The backend keeps the last MAX_UDF_EXECUTION completions (crates/common/src/knobs.rs): an
+# answer holding that many new ones may have lost older ones to the ring (reference §7.1).
+BACKEND_RING = 1000
 # The backend sends structured log lines (own timestamp and level) only to npm-cli and dashboard
 # clients (reference §7.1); the dashboard's Logs page identifies with this value (§15).
 DASHBOARD_CLIENT = {"Convex-Client": "dashboard-0.0.0"}
@@ -54,6 +65,9 @@ class LogStream:
         self._poll_timeout = poll_timeout
         self._seen: OrderedDict[tuple[str, str, float, str], None] = OrderedDict()
         self.reconnects = 0
+        # Answers that may have lost executions to the backend's ring since the last poll.
+        self.overflows = 0
+        self.overflow_size = 0
 
     def __aiter__(self) -> AsyncIterator[LogEntry]:
         return self._iterate()
@@ -71,11 +85,9 @@ class LogStream:
     async def snapshot(self, wait: float = 3.0) -> list[LogEntry]:
         """One request without retries; an empty ring (the server holds the poll) gives []."""
         try:
-            data = await self._get(wait)
+            return await self._first_poll(wait)
         except Timeout:
             return []
-        entries, new_cursor = _parse(data)
-        return self._accept(entries, new_cursor)
 
     async def _get(self, timeout: float) -> object:
         resp = await self._http.request(
@@ -87,26 +99,41 @@ class LogStream:
         )
         return self._http.parse_json(resp)
 
+    async def _round_trip(self) -> float:
+        """Seconds for a cheap request on the same client (a refusal is an answer too)."""
+        started = time.monotonic()
+        try:
+            await self._http.request("GET", "/version", timeout=5.0)
+        except (Unreachable, Timeout, ConnectionLost, TlsError, BadUrl):
+            return 0.05  # no answer to time: the poll below meets the same trouble
+        except ConvexClientError:
+            pass  # refused, not found…: an answer all the same
+        return time.monotonic() - started
+
+    async def _first_poll(self, timeout: float) -> list[LogEntry]:
+        """The first question, backlog or not: the server answers at once when its log holds
+        entries and holds the poll when it is empty, so an answer that took longer than a
+        round trip was held and holds only new entries (no window in which they are taken
+        for backlog). ``history`` decides what of a backlog is kept."""
+        rtt = 0.0 if self._history is True else await self._round_trip()
+        started = time.monotonic()
+        data = await self._get(timeout)
+        held = time.monotonic() - started > HELD_AFTER_RTTS * rtt + HELD_SLACK_S
+        entries, new_cursor = _parse(data)
+        fresh = self._accept(entries, new_cursor)
+        self._first = False
+        if held or self._history is True:
+            return fresh
+        # Like `npx convex logs`: a backlog sets the cursor; --history N keeps its last N.
+        n = int(self._history)
+        return fresh[-n:] if n > 0 else []
+
     async def _poll_once(self) -> list[LogEntry]:
-        if self._first and self._history is False:
-            # The server answers at once when it has a backlog and holds the poll when its log
-            # is empty. A held first poll must not count as "backlog": the entries that end it
-            # are new (issue 9, defect 7). So the first question waits briefly; no answer means
-            # an empty log, and every later entry is shown.
-            try:
-                data = await self._get(FIRST_WAIT_S)
-                entries, new_cursor = _parse(data)
-            except Timeout:
-                self._first = False
-                return []
-            except FATAL:
-                raise
-            except ConvexTransportError:
-                pass  # retried with backoff (and reported) below
-            else:
-                return self._accept(entries, new_cursor)
         while True:
             try:
+                if self._first:
+                    return await self._first_poll(self._poll_timeout)
+                before = self.cursor
                 data = await self._get(self._poll_timeout)
                 entries, new_cursor = _parse(data)
             except FATAL:
@@ -121,6 +148,10 @@ class LogStream:
             if self._backoff.retries and self._on_error is not None:
                 self._on_error(None)
             self._backoff.reset()
+            completions = sum(1 for e in entries if e.kind == "Completion")
+            if before and completions >= BACKEND_RING:
+                self.overflows += 1
+                self.overflow_size = completions
             return self._accept(entries, new_cursor)
 
     def _accept(self, entries: list[LogEntry], new_cursor: float | None) -> list[LogEntry]:
@@ -137,13 +168,6 @@ class LogStream:
         if candidates:
             # Never move backwards: a restarted backend may report a smaller cursor.
             self.cursor = max(self.cursor, *candidates)
-        if self._first:
-            self._first = False
-            # Like `npx convex logs`: the first answer sets the cursor; history is opt-in.
-            if self._history is False:
-                return []
-            if self._history is not True:
-                return fresh[-int(self._history) :] if int(self._history) > 0 else []
         return fresh
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from tui.convex.client import ConvexClient
 from tui.convex.errors import ConvexTransportError, FunctionError, PermissionDenied
+from tui.convex.logstream import BACKEND_RING
 from tui.convex.values import encode
 from tui.logs.functions import records_from_entry
 from tui.logs.record import EVENT, EVENTS, FUNCTIONS, Record, marker
@@ -39,11 +40,26 @@ async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool = 
             emit([marker(FUNCTIONS, "function log stream resumed")])
 
     stream = client.stream_logs(history=history, on_error=on_error)
+    overflows = 0
     while True:
         entries = await stream.fetch()
         rows = [r for e in entries for r in records_from_entry(e)]
+        if stream.overflows != overflows:
+            overflows = stream.overflows
+            rows.insert(0, overflow_marker(stream.overflow_size, rows[0].time if rows else None))
         if rows:
             emit(rows)
+
+
+def overflow_marker(arrived: int, when: float | None) -> Record:
+    """The backend's ring overflowed between two polls: say so where the gap is."""
+    return marker(
+        FUNCTIONS,
+        f"lines lost: {arrived:,} executions arrived between two polls and the backend keeps "
+        f"the last {BACKEND_RING:,}; older ones were dropped before they could be read",
+        when=None if when is None else when - 1e-6,
+        trouble=True,
+    )
 
 
 def event_text(doc: dict[str, Any]) -> str:
