@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -21,14 +20,14 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
+from screens.logs_containers import LogContainers
 from screens.logs_dialogs import (
-    ContainersScreen,
     DetailScreen,
     ExportScreen,
     FacetChoices,
     FacetsScreen,
 )
-from screens.pane import PaneScreen, PaneTarget
+from screens.pane import PaneTarget
 from screens.widgets.log_lines import LogLines
 from tui.logs.buffer import DEFAULT_CAPACITY
 from tui.logs.detail import detail_for
@@ -52,7 +51,7 @@ def _capacity() -> int:
         return DEFAULT_CAPACITY
 
 
-class LogsScreen(PaneScreen):
+class LogsScreen(LogContainers):
     CSS_PATH = "../styles/logs.tcss"
     BINDINGS = [
         *to_bindings(LOGS_KEYS),
@@ -64,9 +63,7 @@ class LogsScreen(PaneScreen):
         self.store = store or FilterStore()
         self.view = LogView(capacity or _capacity())
         self.inbox = Inbox()
-        self.followers: Any = None  # tui.logs.containers.Followers, created on first use
-        self.containers: set[str] = set()  # followed containers
-        self.known_containers: list[str] = []
+        self._init_containers()
         self._tick: Timer | None = None
         self._last_drain = 0.0
         self._prompt_pending = False
@@ -90,14 +87,13 @@ class LogsScreen(PaneScreen):
         self.query_one(LogLines).focus()
         self._render_bar()
         self._ready = True
+        self.start_containers()
         if self._pending_target is not None:
             target, self._pending_target = self._pending_target, None
             self.open_target(target)
 
     def on_unmount(self) -> None:
-        if self.followers is not None:
-            self.followers.close()
-            self.followers = None
+        self.close_containers()
 
     @property
     def lines(self) -> LogLines:
@@ -129,13 +125,13 @@ class LogsScreen(PaneScreen):
         """Another profile: new filters, new streams, a marker in the view."""
         self.workers.cancel_group(self, "functions")
         self.workers.cancel_group(self, "events")
-        for name in list(self.containers):
-            self.unfollow_container(name)
+        self.stop_containers("not followed after the profile switch")
         self._retarget_filter()
         settings = self.host.context.settings
         self.inbox.put([marker(FUNCTIONS, f"switched to profile {settings.profile}")])
         self.lines.refresh_view()
         self._render_bar()
+        self.start_containers()
 
     def _convex_ready(self, _generation: int) -> None:
         if self.host.convex is None:
@@ -159,41 +155,6 @@ class LogsScreen(PaneScreen):
         if client is not None:
             # The last hour of events, then every new one (the dashboard starts at page load).
             await follow_events(client, self._emit, since_ms=(time.time() - 3600) * 1000)
-
-    def _ensure_followers(self) -> Any:
-        if self.followers is None:
-            self.followers = self.followers_factory(self.inbox.put)
-        return self.followers
-
-    @staticmethod
-    def followers_factory(emit: Any) -> Any:
-        """Container streams (tests replace this with a scripted engine). The window each
-        starts with: CONVEX_TUI_LOG_TAIL (lines, or "all"; default 200) and
-        CONVEX_TUI_LOG_SINCE (seconds back)."""
-        from tui.logs.containers import Followers
-
-        tail_env = os.environ.get("CONVEX_TUI_LOG_TAIL", "200").strip().lower()
-        tail = None if tail_env == "all" else int(tail_env) if tail_env.isdigit() else 200
-        since_env = os.environ.get("CONVEX_TUI_LOG_SINCE", "")
-        try:
-            since = time.time() - float(since_env) if since_env else None
-        except ValueError:
-            since = None
-        return Followers(emit, tail=tail, since=since)
-
-    def follow_container(self, name: str) -> None:
-        if self.host.context.docker is None or name in self.containers:
-            return
-        self.containers.add(name)
-        self._ensure_followers().start(name)
-        self._render_bar()
-
-    def unfollow_container(self, name: str) -> None:
-        if name in self.containers and self.followers is not None:
-            self.followers.stop(name)
-            self.inbox.put([marker(name, f"{name}: no longer followed")])
-        self.containers.discard(name)
-        self._render_bar()
 
     # ------------------------------------------------------------ the tick
 
@@ -241,10 +202,7 @@ class LogsScreen(PaneScreen):
         if desc:
             mode = "" if v.filter.narrow else " (highlight)"
             parts.append((f"filter {clean_line(desc, 60)}{mode}", ""))
-        followed = sorted(self.containers)
-        parts.append((
-            "containers " + (", ".join(followed) if followed else "off (o)"), ""
-        ))  # fmt: skip
+        parts.append((self.containers_label(), ""))
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, (s, style) in enumerate(parts):
             if i:
@@ -394,41 +352,6 @@ class LogsScreen(PaneScreen):
         self.app.call_from_thread(
             self.notify, f"Exported {n:,} rows to {path}", title="Export", markup=False
         )
-
-    # ------------------------------------------------------------ containers
-
-    def action_containers(self) -> None:
-        if self.host.context.docker is None:
-            why = self.host.context.docker_error or "Docker is not available."
-            self.notify(why, severity="warning", markup=False)
-            return
-        self._list_containers()
-
-    @work(thread=True, group="containers", exclusive=True, exit_on_error=False,
-          description="list containers")  # fmt: skip
-    def _list_containers(self) -> None:
-        project = self.host.context.settings.compose_project
-        note = ""
-        try:
-            names = self._ensure_followers().list(project)
-        except Exception as exc:  # noqa: BLE001 - the engine's error is shown to the user
-            names, note = [], f"Could not list containers: {exc}"
-        if not names and not note:
-            note = "No containers of this deployment (docker compose up -d starts them)."
-        self.app.call_from_thread(self._choose_containers, names, note)
-
-    def _choose_containers(self, names: list[str], note: str) -> None:
-        self.known_containers = names
-        all_names = sorted(set(names) | self.containers)
-
-        def done(result: object) -> None:
-            if isinstance(result, set):
-                for name in self.containers - result:
-                    self.unfollow_container(name)
-                for name in sorted(result - self.containers):
-                    self.follow_container(name)
-
-        self.app.push_screen(ContainersScreen(all_names, set(self.containers), note), done)
 
     # ------------------------------------------------------------ worker errors
 
