@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
@@ -32,6 +34,7 @@ from screens.widgets.log_lines import LogLines
 from tui.logs.buffer import DEFAULT_CAPACITY
 from tui.logs.detail import detail_for
 from tui.logs.filter import LogFilter
+from tui.logs.function_thread import FunctionLogs
 from tui.logs.inbox import Inbox
 from tui.logs.keys import LOGS_KEYS
 from tui.logs.record import EVENTS, FUNCTIONS, Record, marker
@@ -40,7 +43,7 @@ from tui.logs.view import LogView
 from tui.safety.text import clean_line
 
 TICK_S = 0.2  # a flood of rows repaints five times a second
-PROMPT_S = 0.01  # a row after a quiet spell is shown within this (sparse sources stay live)
+PROMPT_RATE = 20  # rows after a quiet spell are painted at once, this many times a second at most
 CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
@@ -63,10 +66,11 @@ class LogsScreen(LogContainers):
         self.store = store or FilterStore()
         self.view = LogView(capacity or _capacity())
         self.inbox = Inbox()
+        self._functions: FunctionLogs | None = None
         self._init_containers()
         self._tick: Timer | None = None
         self._last_drain = 0.0
-        self._prompt_pending = False
+        self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
         self._pending_target: PaneTarget | None = None
         self._ready = False
         self._deployment = ""
@@ -93,6 +97,7 @@ class LogsScreen(LogContainers):
             self.open_target(target)
 
     def on_unmount(self) -> None:
+        self._stop_functions()
         self.close_containers()
 
     @property
@@ -123,7 +128,7 @@ class LogsScreen(LogContainers):
 
     def _retarget(self) -> None:
         """Another profile: new filters, new streams, a marker in the view."""
-        self.workers.cancel_group(self, "functions")
+        self._stop_functions()
         self.workers.cancel_group(self, "events")
         self.stop_containers("not followed after the profile switch")
         self._retarget_filter()
@@ -134,18 +139,22 @@ class LogsScreen(LogContainers):
         self.start_containers()
 
     def _convex_ready(self, _generation: int) -> None:
-        if self.host.convex is None:
+        client = self.host.convex
+        if client is None:
             return
-        self._follow_functions()
+        self._stop_functions()
+        self._functions = FunctionLogs(
+            client.url, client.admin_key, self._emit, on_error=self._functions_failed
+        ).start()
         self._follow_events()
 
-    @work(group="functions", exclusive=True, exit_on_error=False, description="function logs")
-    async def _follow_functions(self) -> None:
-        from tui.logs.sources import follow_functions
+    def _stop_functions(self) -> None:
+        if self._functions is not None:
+            self._functions.stop()
+            self._functions = None
 
-        client = self.host.convex
-        if client is not None:
-            await follow_functions(client, self._emit)
+    def _functions_failed(self, exc: BaseException) -> None:  # on the stream's thread
+        self.post_message(self.SourceFailed(f"function logs: {exc}"))
 
     @work(group="events", exclusive=True, exit_on_error=False, description="deployment events")
     async def _follow_events(self) -> None:
@@ -158,29 +167,70 @@ class LogsScreen(LogContainers):
 
     # ------------------------------------------------------------ the tick
 
-    def _emit(self, rows: list[Record]) -> None:
-        """Rows from a source on the UI loop: after a quiet spell they are shown at once (or
-        within PROMPT_S of the last repaint); a flood waits for the tick."""
-        if not self.inbox.put(rows) or self._prompt_pending:
-            return
-        self._prompt_pending = True
-        wait = PROMPT_S - (time.monotonic() - self._last_drain)
-        if wait <= 0:
-            self.call_next(self._drain)
-        else:
-            self.set_timer(wait, self._drain)
+    class Arrived(Message):
+        """Rows are in the inbox after a quiet spell (posted from any thread)."""
 
-    def _drain(self) -> None:
-        self._prompt_pending = False
+    class SourceFailed(Message):
+        """A source stopped for good (a refused key…), from its own thread."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def _emit(self, rows: list[Record]) -> None:
+        """Rows from a Convex source (any thread): painted at once, up to PROMPT_RATE times a
+        second; beyond that they wait for the tick."""
+        if self.inbox.put(rows):
+            self.post_message(self.Arrived())
+
+    def _emit_container(self, rows: list[Record]) -> None:
+        """Rows from a container reader thread: a line after a quiet spell is painted at once;
+        while lines flow, the tick takes them (TICK_S)."""
+        if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
+            self.post_message(self.Arrived())
+
+    @on(Arrived)
+    def _arrived(self) -> None:
+        now = time.monotonic()
+        recent = self._prompts
+        if len(recent) == recent.maxlen and now - recent[0] < 1.0:
+            return  # a busy source: the tick takes its rows
+        recent.append(now)
+        self._drain_now()
+
+    @on(SourceFailed)
+    def _source_failed(self, event: SourceFailed) -> None:
+        self.notify(event.text, title="Error", severity="error", markup=False)
+
+    def _drain_now(self) -> None:
+        if self._drain():
+            self._paint_now()
+
+    def _drain(self) -> bool:
         rows, lost = self.inbox.take()
         if not rows and not lost:
-            return
+            return False
         self._last_drain = time.monotonic()
         removed = self.view.add(rows)
         self.view.count_lost(lost)
         self.lines.shift(removed)
         self.lines.refresh_view()
         self._render_bar()
+        return True
+
+    def _paint_now(self) -> None:
+        """Paint the rows that came after a quiet spell in this turn of the loop: left to the
+        screen's update timer (a 1/60 s grid, reached through two messages) they waited
+        ~20 ms, more than the whole HTTP answer. Textual has no public call for it (its
+        version is pinned); without these internals the next frame paints them as before."""
+        try:
+            dirty = self._dirty_widgets
+            paint = self._on_timer_update
+        except AttributeError:
+            return
+        dirty.add(self.lines)
+        dirty.add(self.query_one("#logs-bar", Static))
+        paint()
 
     def _render_bar(self) -> None:
         v = self.view
@@ -208,7 +258,7 @@ class LogsScreen(LogContainers):
             if i:
                 text.append(" · ")
             text.append(s, style)
-        self.query_one("#logs-bar", Static).update(text)
+        self.query_one("#logs-bar", Static).update(text, layout=False)  # one line, always
 
     # ------------------------------------------------------------ filter
 

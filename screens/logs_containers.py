@@ -14,7 +14,7 @@ from screens.logs_dialogs import ContainersScreen
 from screens.pane import PaneScreen
 from tui.logs.following import ContainerChoice
 from tui.logs.inbox import Inbox
-from tui.logs.record import marker
+from tui.logs.record import Record, marker
 
 if TYPE_CHECKING:
     from tui.logs.containers import ContainerLogs
@@ -31,6 +31,9 @@ class LogContainers(PaneScreen):
         self._relist: Timer | None = None
 
     def _render_bar(self) -> None:  # the pane's bar shows `containers_label`
+        raise NotImplementedError
+
+    def _emit_container(self, rows: list[Record]) -> None:  # any thread: into the inbox
         raise NotImplementedError
 
     # ------------------------------------------------------------ state
@@ -64,7 +67,7 @@ class LogContainers(PaneScreen):
         if self.followers is None:
             factory = self.host.context.log_followers
             assert factory is not None  # checked by containers_unavailable
-            self.followers = factory(self.inbox.put)
+            self.followers = factory(self._emit_container)
         return self.followers
 
     # ------------------------------------------------------------ start / stop

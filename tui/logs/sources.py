@@ -19,13 +19,13 @@ from tui.logs.functions import records_from_entry
 from tui.logs.record import EVENT, EVENTS, FUNCTIONS, Record, marker
 from tui.safety.text import clean
 
-Emit = Callable[[list[Record]], None]
+Emit = Callable[[list[Record]], object]
 EVENTS_PATH = "_system/frontend/paginatedDeploymentEvents"
 EVENTS_PAGE = 50  # like the dashboard
 EVENTS_POLL_S = 2.0
 
 
-async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool = True) -> None:
+async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool | int = True) -> None:
     """Forever: the ring's backlog first (like the dashboard), then every new execution."""
     down: list[str] = []
 
@@ -41,14 +41,23 @@ async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool = 
 
     stream = client.stream_logs(history=history, on_error=on_error)
     overflows = 0
-    while True:
-        entries = await stream.fetch()
-        rows = [r for e in entries for r in records_from_entry(e)]
-        if stream.overflows != overflows:
+    pending = asyncio.ensure_future(stream.fetch())
+    try:
+        while True:
+            entries = await pending
+            gap = stream.overflow_size if stream.overflows != overflows else 0
             overflows = stream.overflows
-            rows.insert(0, overflow_marker(stream.overflow_size, rows[0].time if rows else None))
-        if rows:
-            emit(rows)
+            # The next poll goes out before these rows are handed over: an execution that ends
+            # while the console paints them (a mutation's scheduled follow-up) is not a poll late.
+            pending = asyncio.ensure_future(stream.fetch())
+            await asyncio.sleep(0)
+            rows = [r for e in entries for r in records_from_entry(e)]
+            if gap:
+                rows.insert(0, overflow_marker(gap, rows[0].time if rows else None))
+            if rows:
+                emit(rows)
+    finally:
+        pending.cancel()
 
 
 def overflow_marker(arrived: int, when: float | None) -> Record:
