@@ -125,3 +125,16 @@ def test_logs_follow_shows_what_ends_a_held_first_poll(empty_log: SandboxThread)
         assert time.monotonic() < deadline, f"not printed: {out.getvalue()!r} {err.getvalue()!r}"
         time.sleep(0.02)
     assert time.monotonic() - held_at < 5  # long before the 30 s hold would have ended
+
+
+async def test_the_stream_knows_when_its_poll_is_on_the_wire(sandbox: SandboxServer) -> None:
+    """follow_functions sends the next poll before handing rows over; it waits for this."""
+    async with ConvexClient(sandbox.url, Secret(sandbox.admin_key)) as client:
+        stream = client.stream_logs(history=True)
+        await echo(sandbox, "wire")
+        await stream.fetch()
+        pending = asyncio.ensure_future(stream.fetch())
+        try:
+            assert await stream.wait_sent(5.0) and stream.sent_seen
+        finally:
+            pending.cancel()

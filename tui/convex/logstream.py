@@ -7,6 +7,7 @@ and never yields the same entry twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -65,6 +66,8 @@ class LogStream:
         self._poll_timeout = poll_timeout
         self._seen: OrderedDict[tuple[str, str, float, str], None] = OrderedDict()
         self.reconnects = 0
+        self.sent = asyncio.Event()  # the current poll's request is written
+        self.sent_seen = False  # the transport reports "written" at all
         # Answers that may have lost executions to the backend's ring since the last poll.
         self.overflows = 0
         self.overflow_size = 0
@@ -90,14 +93,29 @@ class LogStream:
             return []
 
     async def _get(self, timeout: float) -> object:
+        self.sent.clear()
         resp = await self._http.request(
             "GET",
             "/api/stream_function_logs",
             params={"cursor": _fmt_cursor(self.cursor)},
             headers=DASHBOARD_CLIENT,
             timeout=timeout,
+            on_sent=self._on_sent,
         )
         return self._http.parse_json(resp)
+
+    def _on_sent(self) -> None:
+        self.sent.set()
+        self.sent_seen = True
+
+    async def wait_sent(self, timeout: float = 0.05) -> bool:
+        """Until the current poll is on the wire (bounded): a consumer that has work to do
+        with the previous answer lets the next question go out first. False on timeout."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.sent.wait()
+                return True
+        return False
 
     async def _round_trip(self) -> float:
         """Seconds for a cheap request on the same client (a refusal is an answer too)."""

@@ -41,6 +41,7 @@ async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool | 
 
     stream = client.stream_logs(history=history, on_error=on_error)
     overflows = 0
+    unsent = 0  # polls not seen going out: a transport that never says so is not waited for
     pending = asyncio.ensure_future(stream.fetch())
     try:
         while True:
@@ -50,7 +51,10 @@ async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool | 
             # The next poll goes out before these rows are handed over: an execution that ends
             # while the console paints them (a mutation's scheduled follow-up) is not a poll late.
             pending = asyncio.ensure_future(stream.fetch())
-            await asyncio.sleep(0)
+            if stream.sent_seen or unsent < 3:
+                unsent += not await stream.wait_sent()
+            else:
+                await asyncio.sleep(0)
             rows = [r for e in entries for r in records_from_entry(e)]
             if gap:
                 rows.insert(0, overflow_marker(gap, rows[0].time if rows else None))
