@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import SelectionList
 
-from screens.app import make_app
+from screens.app import ConsoleApp, make_app
 from screens.logs import LogsScreen
 from screens.logs_dialogs import ContainersScreen
 from tests.docker_fixtures import ComposeProject
@@ -26,17 +26,25 @@ SCRIPT = (
 )
 
 
+def deployment_app(compose: ComposeProject, sdk: Any, tmp_path: Path, script: str,
+                   **run: Any) -> tuple[ConsoleApp, str]:  # fmt: skip
+    """A console on a compose project whose backend runs ``script`` (real container readers,
+    no Convex connection); returns it and the container's name."""
+    cid = compose.run("backend", command=["sh", "-c", script], **run)
+    name = str(sdk.api.inspect_container(cid)["Name"]).lstrip("/")
+    s = settings(compose_project=compose.name, project_dir=tmp_path)
+    app = make_app(s, prober=FakeProber(), docker=FakeDocker(), connect_convex=False,
+                   log_followers=Followers)  # fmt: skip
+    return app, name
+
+
 async def test_pane_follows_the_deployments_container_on_open_and_across_a_restart(
     compose: ComposeProject, sdk: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tui.logs.store.default_path", lambda: tmp_path / "f.json")
-    cid = compose.run("backend", command=["sh", "-c", SCRIPT])
-    box = sdk.api.inspect_container(cid)["Name"].lstrip("/")
+    app, box = deployment_app(compose, sdk, tmp_path, SCRIPT)
     stranger = ComposeProject(sdk)  # another project's backend: never followed
     stranger.run("backend", command=["sh", "-c", "while true; do echo STRANGER; sleep 0.1; done"])
-    s = settings(compose_project=compose.name, project_dir=tmp_path)
-    app = make_app(s, prober=FakeProber(), docker=FakeDocker(), connect_convex=False,
-                   log_followers=Followers)  # fmt: skip
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("2")

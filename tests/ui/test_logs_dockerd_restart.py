@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 
-from screens.app import make_app
 from screens.logs import LogsScreen
-from tests.docker.test_dockerd_restart import _dockerd_pid, _launch, _restartable_dockerd
+from tests.docker.test_dockerd_restart import (
+    _dockerd_pid,
+    _engine_answers,
+    _launch,
+    _restartable_dockerd,
+)
 from tests.docker_fixtures import ComposeProject, wait_for
 from tests.ui.conftest import until
-from tests.ui.fakes import FakeDocker, FakeProber, settings
+from tests.ui.test_logs_docker import deployment_app
 from tui.docker.client import DockerService
-from tui.logs.containers import Followers
 from tui.logs.record import MARKER
 
 pytestmark = [pytest.mark.docker, pytest.mark.docker_restart, pytest.mark.timeout(150)]
@@ -37,11 +40,7 @@ async def test_engine_down_marker_then_the_log_resumes(
 ) -> None:
     pid, argv = _restartable_dockerd()
     monkeypatch.setattr("tui.logs.store.default_path", lambda: tmp_path / "f.json")
-    cid = compose.run("backend", command=["sh", "-c", TICKS], restart_policy={"Name": "always"})
-    box = sdk.api.inspect_container(cid)["Name"].lstrip("/")
-    s = settings(compose_project=compose.name, project_dir=tmp_path)
-    app = make_app(s, prober=FakeProber(), docker=FakeDocker(), connect_convex=False,
-                   log_followers=Followers)  # fmt: skip
+    app, box = deployment_app(compose, sdk, tmp_path, TICKS, restart_policy={"Name": "always"})
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("2")
@@ -70,12 +69,4 @@ async def test_engine_down_marker_then_the_log_resumes(
         if _dockerd_pid() is None:
             _launch(argv)
             wait_for(lambda: _dockerd_pid() is not None, 30, "dockerd to come back")
-        wait_for(lambda: _answers(docker_service), 30, "the engine to answer again")
-
-
-def _answers(service: DockerService) -> bool:
-    try:
-        service.ping()
-    except Exception:  # noqa: BLE001 - not yet
-        return False
-    return True
+        wait_for(_engine_answers(docker_service), 30, "the engine to answer again")
