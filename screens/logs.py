@@ -1,9 +1,11 @@
 """The Logs pane (key `2`, and `l` on a container in the Status pane): function executions,
 deployment events and container logs merged by time in one bounded, filterable view.
 
-Sources hand rows to an `Inbox` (container streams from their own thread); a timer takes them
-a few times a second, merges them into the `LogView` and repaints once. Only the visible lines
-are rendered (`LogLines`)."""
+Sources hand rows to an `Inbox` from their own threads (the function log stream, one reader per
+container; deployment events from the UI loop). Rows after a quiet spell are merged into the
+`LogView` and painted at once (at most PROMPT_RATE times a second); a flood is taken by a timer
+five times a second and repainted once. Only the visible lines are rendered (`LogLines`). The
+container half (which containers, the chooser) is `LogContainers`."""
 
 from __future__ import annotations
 

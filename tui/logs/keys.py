@@ -29,7 +29,7 @@ LOGS_KEYS: tuple[KeySpec, ...] = (
         "o",
         "containers",
         "Containers",
-        "Choose which containers to follow (all of the deployment's until you choose).",
+        "Choose the containers to follow (default: all of them).",
     ),
     _k("logs.export", "e", "export", "Export", "Export the view (or everything) to .log/.jsonl."),
     _k("logs.time", "t", "toggle_time", "Time", "Show or hide time stamps.", show=False),
