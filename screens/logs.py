@@ -191,6 +191,12 @@ class LogsScreen(LogContainers):
         if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
             self.post_message(self.Arrived())
 
+    def _show_now(self, rows: list[Record]) -> None:
+        """Rows the console adds on the UI loop in answer to a key (a marker): shown at once."""
+        self.inbox.put(rows)
+        if self.is_mounted:
+            self._drain_now()
+
     @on(Arrived)
     def _arrived(self) -> None:
         now = time.monotonic()

@@ -36,6 +36,9 @@ class LogContainers(PaneScreen):
     def _emit_container(self, rows: list[Record]) -> None:  # any thread: into the inbox
         raise NotImplementedError
 
+    def _show_now(self, rows: list[Record]) -> None:  # UI thread: shown in this turn
+        raise NotImplementedError
+
     # ------------------------------------------------------------ state
 
     @property
@@ -119,7 +122,7 @@ class LogContainers(PaneScreen):
         if self.followers is not None:
             self.followers.stop(name)
         self.choice.followed.discard(name)
-        self.inbox.put([marker(name, f"{name}: {reason}")])
+        self._show_now([marker(name, f"{name}: {reason}")])
 
     # ------------------------------------------------------------ listing
 

@@ -48,12 +48,17 @@ def test_mutation_log_line_appears_then_filter_finds_it(
     screen, _ = tmux.wait_for(lambda s: "M tasks:processTask" in s, what="the mutation's lines")
     assert "M tasks:create" in screen and "'Created task'" in screen
     tmux.keys("/")
+    # Focus moves to the box after the key's handler: type once it is there (under load the
+    # first letters would otherwise reach the pane, as a too-quick user's would).
+    tmux.wait_for(lambda s: "filter: text or regex" in s, what="the filter box")
     tmux.keys(*title)
+    tmux.wait_for(lambda s: any(ln.startswith("▊") and title in ln for ln in s.splitlines()),
+                  what="the query in the box")  # fmt: skip
     tmux.keys("Enter")
     screen, _ = tmux.wait_for(lambda s: "1/1 matches" in s, what="filtered to the line")
     assert f"/{title}" in screen and "M tasks:processTask" in screen
     assert "M tasks:create " not in screen.split("matches", 1)[1]  # others filtered out
-    tmux.keys("q")
+    tmux.keys("C-q")  # quits wherever the focus is (it may still be moving back from the box)
     tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
 
 

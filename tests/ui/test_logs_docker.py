@@ -77,6 +77,6 @@ async def test_pane_follows_the_deployments_container_on_open_and_across_a_resta
             assert screen.containers == set()
             bar = str(screen.query_one("#logs-bar").render())
             assert "containers off (o)" in bar
-            assert any(f"{box}: no longer followed" in r.text for r in screen.view.visible)
+            assert any(f"{box}: no longer followed" in r.text for r in screen.view.visible)  # now
     finally:
         stranger.remove_all()
