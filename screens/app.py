@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -38,6 +38,11 @@ from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
 FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, or this late
+
+if TYPE_CHECKING:
+    from screens.pane import FollowersFactory
+    from tui.logs.containers import ContainerLogs, Emit
+
 CONVEX_THEME = Theme(
     name="convex",
     primary="#F3B01C",  # Convex yellow
@@ -77,9 +82,26 @@ def default_context(settings: Settings, prober: Prober | None = None) -> Console
         docker = DockerService(guard=guard)
     except ImportError as exc:  # the docker SDK is a dependency, but a broken install is possible
         docker, error = None, f"Docker SDK not importable: {exc}"
+    followers = None if docker is None else _log_followers(docker.base_url)
     return ConsoleContext(
-        settings, prober or ServiceProber.from_settings(settings), docker, error, guard=guard
+        settings,
+        prober or ServiceProber.from_settings(settings),
+        docker,
+        error,
+        guard=guard,
+        log_followers=followers,
     )
+
+
+def _log_followers(base_url: str) -> FollowersFactory:
+    """The Logs pane's container readers on this engine (imported when the pane first asks)."""
+
+    def make(emit: Emit) -> ContainerLogs:
+        from tui.logs.containers import followers_from_env
+
+        return followers_from_env(emit, base_url)
+
+    return make
 
 
 def default_loader(base: Settings) -> SettingsLoader:
@@ -426,9 +448,17 @@ def make_app(
     clock: Callable[[], Any] | None = None,
     settings_loader: SettingsLoader | None = None,
     connect_convex: bool = True,
+    log_followers: FollowersFactory | None = None,
 ) -> ConsoleApp:
-    """The App as the CLI builds it, with optional injected clients (tests, snapshots)."""
-    if prober is None and docker is None and docker_error is None and clock is None:
+    """The App as the CLI builds it, with optional injected clients (tests, snapshots).
+    Injected or not, container logs come only from ``log_followers`` when it is given."""
+    if (
+        prober is None
+        and docker is None
+        and docker_error is None
+        and clock is None
+        and log_followers is None
+    ):
         return ConsoleApp(settings, settings_loader=settings_loader, connect_convex=connect_convex)
 
     def factory(s: Settings) -> ConsoleContext:
@@ -439,6 +469,7 @@ def make_app(
             docker_error,
             clock,
             guard=guard_for(s),
+            log_followers=log_followers,
         )
 
     return ConsoleApp(

@@ -1,38 +1,42 @@
 """The Logs pane (key `2`, and `l` on a container in the Status pane): function executions,
 deployment events and container logs merged by time in one bounded, filterable view.
 
-Sources hand rows to an `Inbox` (container streams from their own thread); a timer takes them
-a few times a second, merges them into the `LogView` and repaints once. Only the visible lines
-are rendered (`LogLines`)."""
+Sources hand rows to an `Inbox` from their own threads (the function log stream, one reader per
+container; deployment events from the UI loop). Rows after a quiet spell are merged into the
+`LogView` and painted at once (at most PROMPT_RATE times a second); a flood is taken by a timer
+five times a second and repainted once. Only the visible lines are rendered (`LogLines`). The
+container half (which containers, the chooser) is `LogContainers`."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
+from screens.logs_containers import LogContainers
 from screens.logs_dialogs import (
-    ContainersScreen,
     DetailScreen,
     ExportScreen,
     FacetChoices,
     FacetsScreen,
 )
-from screens.pane import PaneScreen, PaneTarget
+from screens.pane import PaneTarget
 from screens.widgets.log_lines import LogLines
 from tui.logs.buffer import DEFAULT_CAPACITY
 from tui.logs.detail import detail_for
 from tui.logs.filter import LogFilter
+from tui.logs.function_thread import FunctionLogs
 from tui.logs.inbox import Inbox
 from tui.logs.keys import LOGS_KEYS
 from tui.logs.record import EVENTS, FUNCTIONS, Record, marker
@@ -41,7 +45,7 @@ from tui.logs.view import LogView
 from tui.safety.text import clean_line
 
 TICK_S = 0.2  # a flood of rows repaints five times a second
-PROMPT_S = 0.01  # a row after a quiet spell is shown within this (sparse sources stay live)
+PROMPT_RATE = 20  # rows after a quiet spell are painted at once, this many times a second at most
 CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
@@ -52,7 +56,7 @@ def _capacity() -> int:
         return DEFAULT_CAPACITY
 
 
-class LogsScreen(PaneScreen):
+class LogsScreen(LogContainers):
     CSS_PATH = "../styles/logs.tcss"
     BINDINGS = [
         *to_bindings(LOGS_KEYS),
@@ -64,12 +68,11 @@ class LogsScreen(PaneScreen):
         self.store = store or FilterStore()
         self.view = LogView(capacity or _capacity())
         self.inbox = Inbox()
-        self.followers: Any = None  # tui.logs.containers.Followers, created on first use
-        self.containers: set[str] = set()  # followed containers
-        self.known_containers: list[str] = []
+        self._functions: FunctionLogs | None = None
+        self._init_containers()
         self._tick: Timer | None = None
         self._last_drain = 0.0
-        self._prompt_pending = False
+        self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
         self._pending_target: PaneTarget | None = None
         self._ready = False
         self._deployment = ""
@@ -90,14 +93,14 @@ class LogsScreen(PaneScreen):
         self.query_one(LogLines).focus()
         self._render_bar()
         self._ready = True
+        self.start_containers()
         if self._pending_target is not None:
             target, self._pending_target = self._pending_target, None
             self.open_target(target)
 
     def on_unmount(self) -> None:
-        if self.followers is not None:
-            self.followers.close()
-            self.followers = None
+        self._stop_functions()
+        self.close_containers()
 
     @property
     def lines(self) -> LogLines:
@@ -127,29 +130,33 @@ class LogsScreen(PaneScreen):
 
     def _retarget(self) -> None:
         """Another profile: new filters, new streams, a marker in the view."""
-        self.workers.cancel_group(self, "functions")
+        self._stop_functions()
         self.workers.cancel_group(self, "events")
-        for name in list(self.containers):
-            self.unfollow_container(name)
+        self.stop_containers("not followed after the profile switch")
         self._retarget_filter()
         settings = self.host.context.settings
         self.inbox.put([marker(FUNCTIONS, f"switched to profile {settings.profile}")])
         self.lines.refresh_view()
         self._render_bar()
+        self.start_containers()
 
     def _convex_ready(self, _generation: int) -> None:
-        if self.host.convex is None:
+        client = self.host.convex
+        if client is None:
             return
-        self._follow_functions()
+        self._stop_functions()
+        self._functions = FunctionLogs(
+            client.url, client.admin_key, self._emit, on_error=self._functions_failed
+        ).start()
         self._follow_events()
 
-    @work(group="functions", exclusive=True, exit_on_error=False, description="function logs")
-    async def _follow_functions(self) -> None:
-        from tui.logs.sources import follow_functions
+    def _stop_functions(self) -> None:
+        if self._functions is not None:
+            self._functions.stop()
+            self._functions = None
 
-        client = self.host.convex
-        if client is not None:
-            await follow_functions(client, self._emit)
+    def _functions_failed(self, exc: BaseException) -> None:  # on the stream's thread
+        self.post_message(self.SourceFailed(f"function logs: {exc}"))
 
     @work(group="events", exclusive=True, exit_on_error=False, description="deployment events")
     async def _follow_events(self) -> None:
@@ -160,66 +167,78 @@ class LogsScreen(PaneScreen):
             # The last hour of events, then every new one (the dashboard starts at page load).
             await follow_events(client, self._emit, since_ms=(time.time() - 3600) * 1000)
 
-    def _ensure_followers(self) -> Any:
-        if self.followers is None:
-            self.followers = self.followers_factory(self.inbox.put)
-        return self.followers
-
-    @staticmethod
-    def followers_factory(emit: Any) -> Any:
-        """Container streams (tests replace this with a scripted engine). The window each
-        starts with: CONVEX_TUI_LOG_TAIL (lines, or "all"; default 200) and
-        CONVEX_TUI_LOG_SINCE (seconds back)."""
-        from tui.logs.containers import Followers
-
-        tail_env = os.environ.get("CONVEX_TUI_LOG_TAIL", "200").strip().lower()
-        tail = None if tail_env == "all" else int(tail_env) if tail_env.isdigit() else 200
-        since_env = os.environ.get("CONVEX_TUI_LOG_SINCE", "")
-        try:
-            since = time.time() - float(since_env) if since_env else None
-        except ValueError:
-            since = None
-        return Followers(emit, tail=tail, since=since)
-
-    def follow_container(self, name: str) -> None:
-        if self.host.context.docker is None or name in self.containers:
-            return
-        self.containers.add(name)
-        self._ensure_followers().start(name)
-        self._render_bar()
-
-    def unfollow_container(self, name: str) -> None:
-        if name in self.containers and self.followers is not None:
-            self.followers.stop(name)
-            self.inbox.put([marker(name, f"{name}: no longer followed")])
-        self.containers.discard(name)
-        self._render_bar()
-
     # ------------------------------------------------------------ the tick
 
-    def _emit(self, rows: list[Record]) -> None:
-        """Rows from a source on the UI loop: after a quiet spell they are shown at once (or
-        within PROMPT_S of the last repaint); a flood waits for the tick."""
-        if not self.inbox.put(rows) or self._prompt_pending:
-            return
-        self._prompt_pending = True
-        wait = PROMPT_S - (time.monotonic() - self._last_drain)
-        if wait <= 0:
-            self.call_next(self._drain)
-        else:
-            self.set_timer(wait, self._drain)
+    class Arrived(Message):
+        """Rows are in the inbox after a quiet spell (posted from any thread)."""
 
-    def _drain(self) -> None:
-        self._prompt_pending = False
+    class SourceFailed(Message):
+        """A source stopped for good (a refused key…), from its own thread."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def _emit(self, rows: list[Record]) -> None:
+        """Rows from a Convex source (any thread): painted at once, up to PROMPT_RATE times a
+        second; beyond that they wait for the tick."""
+        if self.inbox.put(rows):
+            self.post_message(self.Arrived())
+
+    def _emit_container(self, rows: list[Record]) -> None:
+        """Rows from a container reader thread: a line after a quiet spell is painted at once;
+        while lines flow, the tick takes them (TICK_S)."""
+        if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
+            self.post_message(self.Arrived())
+
+    def _show_now(self, rows: list[Record]) -> None:
+        """Rows the console adds on the UI loop in answer to a key (a marker): shown at once."""
+        self.inbox.put(rows)
+        if self.is_mounted:
+            self._drain_now()
+
+    @on(Arrived)
+    def _arrived(self) -> None:
+        now = time.monotonic()
+        recent = self._prompts
+        if len(recent) == recent.maxlen and now - recent[0] < 1.0:
+            return  # a busy source: the tick takes its rows
+        recent.append(now)
+        self._drain_now()
+
+    @on(SourceFailed)
+    def _source_failed(self, event: SourceFailed) -> None:
+        self.notify(event.text, title="Error", severity="error", markup=False)
+
+    def _drain_now(self) -> None:
+        if self._drain():
+            self._paint_now()
+
+    def _drain(self) -> bool:
         rows, lost = self.inbox.take()
         if not rows and not lost:
-            return
+            return False
         self._last_drain = time.monotonic()
         removed = self.view.add(rows)
         self.view.count_lost(lost)
         self.lines.shift(removed)
         self.lines.refresh_view()
         self._render_bar()
+        return True
+
+    def _paint_now(self) -> None:
+        """Paint the rows that came after a quiet spell in this turn of the loop: left to the
+        screen's update timer (a 1/60 s grid, reached through two messages) they waited
+        ~20 ms, more than the whole HTTP answer. Textual has no public call for it (its
+        version is pinned); without these internals the next frame paints them as before."""
+        try:
+            dirty = self._dirty_widgets
+            paint = self._on_timer_update
+        except AttributeError:
+            return
+        dirty.add(self.lines)
+        dirty.add(self.query_one("#logs-bar", Static))
+        paint()
 
     def _render_bar(self) -> None:
         v = self.view
@@ -241,16 +260,13 @@ class LogsScreen(PaneScreen):
         if desc:
             mode = "" if v.filter.narrow else " (highlight)"
             parts.append((f"filter {clean_line(desc, 60)}{mode}", ""))
-        followed = sorted(self.containers)
-        parts.append((
-            "containers " + (", ".join(followed) if followed else "off (o)"), ""
-        ))  # fmt: skip
+        parts.append((self.containers_label(), ""))
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, (s, style) in enumerate(parts):
             if i:
                 text.append(" · ")
             text.append(s, style)
-        self.query_one("#logs-bar", Static).update(text)
+        self.query_one("#logs-bar", Static).update(text, layout=False)  # one line, always
 
     # ------------------------------------------------------------ filter
 
@@ -394,41 +410,6 @@ class LogsScreen(PaneScreen):
         self.app.call_from_thread(
             self.notify, f"Exported {n:,} rows to {path}", title="Export", markup=False
         )
-
-    # ------------------------------------------------------------ containers
-
-    def action_containers(self) -> None:
-        if self.host.context.docker is None:
-            why = self.host.context.docker_error or "Docker is not available."
-            self.notify(why, severity="warning", markup=False)
-            return
-        self._list_containers()
-
-    @work(thread=True, group="containers", exclusive=True, exit_on_error=False,
-          description="list containers")  # fmt: skip
-    def _list_containers(self) -> None:
-        project = self.host.context.settings.compose_project
-        note = ""
-        try:
-            names = self._ensure_followers().list(project)
-        except Exception as exc:  # noqa: BLE001 - the engine's error is shown to the user
-            names, note = [], f"Could not list containers: {exc}"
-        if not names and not note:
-            note = "No containers of this deployment (docker compose up -d starts them)."
-        self.app.call_from_thread(self._choose_containers, names, note)
-
-    def _choose_containers(self, names: list[str], note: str) -> None:
-        self.known_containers = names
-        all_names = sorted(set(names) | self.containers)
-
-        def done(result: object) -> None:
-            if isinstance(result, set):
-                for name in self.containers - result:
-                    self.unfollow_container(name)
-                for name in sorted(result - self.containers):
-                    self.follow_container(name)
-
-        self.app.push_screen(ContainersScreen(all_names, set(self.containers), note), done)
 
     # ------------------------------------------------------------ worker errors
 

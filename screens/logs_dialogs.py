@@ -168,37 +168,68 @@ class ExportScreen(LogsDialog):
 
 
 class ContainersScreen(LogsDialog):
-    """Which of the deployment's containers to follow; returns the chosen names or None."""
+    """Which of the deployment's containers to follow; returns the chosen names or None.
 
-    BINDINGS = [*LogsDialog.BINDINGS, Binding("ctrl+s", "apply", "Apply", id="logs_dialog.apply")]
+    `enter` applies through a priority binding: a focused SelectionList binds enter itself
+    (OptionList's select, which toggles the highlighted row), so applying must not depend on
+    the key reaching the screen after the list has seen it. The list's check mark looks the
+    same checked or not without colour, so a line below says in words what will be followed."""
+
+    BINDINGS = [
+        *LogsDialog.BINDINGS,
+        Binding("enter", "apply", "Apply", id="logs_dialog.apply_enter", priority=True),
+        Binding("ctrl+s", "apply", "Apply", id="logs_dialog.apply"),
+    ]
 
     def __init__(self, names: list[str], following: set[str], note: str = "") -> None:
         super().__init__()
-        self.names = names
+        self.names = list(names)
         self.following = following
         self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Content.styled("Container logs (space toggles, enter applies)", "bold"))
-            if self.note:
-                yield Static(Text(clean(self.note)), id="note")
+            note = Static(Text(clean(self.note)), id="note")
+            note.display = bool(self.note)
+            yield note
             yield SelectionList(
                 *(Selection(Text(clean(n)), n, n in self.following) for n in self.names),
                 id="containers",
             )
+            yield Static(self._summary(self.following), id="chosen")
             with Horizontal(id="buttons"):
                 yield Button("Apply", id="apply", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#containers").focus()
 
+    def offer(self, names: list[str], note: str) -> None:
+        """A fresh listing arrived while the dialog is open: add what is new, say the note."""
+        found = self.query_one("#containers", SelectionList)
+        for name in sorted(set(names) - set(self.names)):
+            self.names.append(name)
+            found.add_option(Selection(Text(clean(name)), name, False))
+        self.note = note
+        self.query_one("#note", Static).update(Text(clean(note)))
+        self.query_one("#note", Static).display = bool(note)
+
+    @staticmethod
+    def _summary(chosen: set[str]) -> Text:
+        if not chosen:
+            return Text("enter: follow none (container logs off)")
+        return Text("enter: follow " + ", ".join(clean(n) for n in sorted(chosen)))
+
+    @on(SelectionList.SelectedChanged, "#containers")
+    def _changed(self) -> None:
+        self.query_one("#chosen", Static).update(self._summary(self._selected()))
+
+    def _selected(self) -> set[str]:
+        return set(self.query_one("#containers", SelectionList).selected)
+
     def action_apply(self) -> None:
-        self.dismiss(set(self.query_one("#containers", SelectionList).selected))
+        self.dismiss(self._selected())
 
     @on(Button.Pressed, "#apply")
     def _apply(self) -> None:
-        self.action_apply()
-
-    def key_enter(self) -> None:
         self.action_apply()

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.config.secret import Secret
     from tui.convex.client import ConvexClient
+    from tui.logs.containers import ContainerLogs, Emit
+
+    FollowersFactory = Callable[[Emit], ContainerLogs]
     from tui.status.services import ContainerBackend, Prober
 
 
@@ -34,6 +37,9 @@ class ConsoleContext:
     clock: Callable[[], datetime] | None = None
     # The one write guard of this target: every client built for it consults this instance.
     guard: WriteGuard = field(default_factory=WriteGuard)
+    # The Logs pane's container readers (threads on the engine's socket), built on first use;
+    # None: no container logs here (no engine, or a test that does not script them).
+    log_followers: FollowersFactory | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The real console in tmux on a sandbox: a mutation run by another client shows its log line
-in the Logs pane, then `/` filters the view down to it."""
+"""The real console in tmux: a mutation run by another client shows its log line in the Logs
+pane and `/` filters the view down to it; a container of the deployment shows its line within 5 s
+of `2` and the chooser's keys (space, enter) work; the demo opens the pane on recent lines."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.docker_fixtures import ComposeProject
 from tests.e2e.test_demo_tmux import tmux  # noqa: F401 - the fixture
 from tests.e2e.tmux import Tmux
 from tui.sandbox.server import SandboxThread
@@ -45,10 +48,76 @@ def test_mutation_log_line_appears_then_filter_finds_it(
     screen, _ = tmux.wait_for(lambda s: "M tasks:processTask" in s, what="the mutation's lines")
     assert "M tasks:create" in screen and "'Created task'" in screen
     tmux.keys("/")
+    # Focus moves to the box after the key's handler: type once it is there (under load the
+    # first letters would otherwise reach the pane, as a too-quick user's would).
+    tmux.wait_for(lambda s: "filter: text or regex" in s, what="the filter box")
     tmux.keys(*title)
+    tmux.wait_for(lambda s: any(ln.startswith("▊") and title in ln for ln in s.splitlines()),
+                  what="the query in the box")  # fmt: skip
     tmux.keys("Enter")
     screen, _ = tmux.wait_for(lambda s: "1/1 matches" in s, what="filtered to the line")
     assert f"/{title}" in screen and "M tasks:processTask" in screen
     assert "M tasks:create " not in screen.split("matches", 1)[1]  # others filtered out
+    tmux.keys("C-q")  # quits wherever the focus is (it may still be moving back from the box)
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
+@pytest.mark.docker
+def test_a_deployment_container_shows_within_5s_of_2_and_enter_applies_the_chooser(
+    tmux: Tmux,  # noqa: F811
+    deployment: SandboxThread,
+    compose: ComposeProject,
+    sdk: Any,
+    tmp_path: Path,
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    cid = compose.run("backend", command=["sh", "-c", f"echo 'ready-{tag}'; exec sleep 3600"])
+    name = sdk.api.inspect_container(cid)["Name"].lstrip("/")
+    env = tmp_path / ".env.local"
+    env.write_text(f"COMPOSE_PROJECT_NAME={compose.name}\n")
+    argv = [sys.executable, "-m", "screens", "--url", deployment.url, "--admin-key",
+            deployment.admin_key, "--project-dir", str(tmp_path), "console"]  # fmt: skip
+    tmux.start(argv, env={"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    tmux.wait_for(lambda s: "1/1 up" in s, what="console up, the container listed", timeout=30)
+    tmux.keys("2")  # and no other key: the container is followed by default
+    screen, _ = tmux.wait_for(lambda s: f"ready-{tag}" in s, what="the container's line", timeout=5)
+    assert f"containers {name}" in screen
+    # The real key path of the chooser: `o` shows it checked, space unchecks, enter applies.
+    tmux.keys("o")
+    tmux.wait_for(lambda s: f"enter: follow {name}" in s, what="the chooser, container checked")
+    tmux.keys("Space")
+    tmux.wait_for(lambda s: "enter: follow none" in s, what="unchecked")
+    tmux.keys("Enter")
+    tmux.wait_for(
+        lambda s: (
+            "containers off (o)" in s
+            and "enter: follow" not in s
+            and f"{name}: no longer followed" in s
+        ),
+        what="applied, closed, said",
+    )
+    tmux.keys("o")
+    tmux.wait_for(lambda s: "enter: follow none" in s, what="the chooser again")
+    tmux.keys("Space")
+    tmux.wait_for(lambda s: f"enter: follow {name}" in s, what="checked again")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: f"containers {name}" in s and "enter: follow" not in s,
+                  what="followed again")  # fmt: skip
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
+def test_the_demo_opens_the_logs_pane_on_recent_lines(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    env = {"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    tmux.start([sys.executable, "-m", "screens", "demo"], env=env)
+    tmux.wait_for(lambda s: "http up" in s, what="demo up", timeout=30)
+    tmux.keys("2")
+    screen, _ = tmux.wait_for(
+        lambda s: "M tasks:create" in s and "Scheduler" in s and "failure" in s,
+        what="the demo app's first calls in the Logs pane",
+    )
+    bar = next(line for line in screen.splitlines() if "following ·" in line)
+    assert "0/0 rows" not in bar and "containers n/a" in bar
+    assert "'Created task'" in screen and "A rag:searchWithRAG" in screen
     tmux.keys("q")
     tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,12 +16,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.docker_fixtures import TEST_IMAGE
-from tui.logs.containers import ContainerStream, FrameParser, docker_time, engine_client
+from tui.logs.containers import ContainerStream
+from tui.logs.engine import LineDecoder, docker_time
 from tui.logs.record import MARKER, Record
 
 
 def frame(sid: int, payload: bytes) -> bytes:
     return struct.pack(">BxxxL", sid, len(payload)) + payload
+
+
+def _flat(batches: list[tuple[int, list[str]]]) -> list[tuple[int, str]]:
+    return [(sid, line) for sid, lines in batches for line in lines]
 
 
 @given(
@@ -31,28 +37,25 @@ def test_frames_split_anywhere_give_the_same_lines(
     frames: list[tuple[int, bytes]], cuts: list[int]
 ) -> None:
     data = b"".join(frame(sid, p) for sid, p in frames)
-    whole = FrameParser(tty=False)
-    expected = whole.feed(data) + whole.flush()
-    parser = FrameParser(tty=False)
-    got: list[tuple[int, bytes]] = []
+    parser = LineDecoder(tty=False)
+    got: list[tuple[int, str]] = []
     pos = 0
     for cut in cuts:
-        got += parser.feed(data[pos : pos + cut])
+        got += _flat(parser.feed(data[pos : pos + cut]))
         pos += cut
-    got += parser.feed(data[pos:]) + parser.flush()
-    assert sorted(got) == sorted(expected)  # per stream, order is kept
-    for sid in (1, 2):
-        assert [ln for s, ln in got if s == sid] == [ln for s, ln in expected if s == sid]
-        joined = b"".join(p for s, p in frames if s == sid)
+    got += _flat(parser.feed(data[pos:])) + _flat(parser.flush())
+    for sid in (1, 2):  # per stream, every line once, in order; bytes decoded per whole line
+        joined = b"".join(p for s, p in frames if s == sid).replace(b"\r\n", b"\n")
         if joined.endswith(b"\n"):
             joined = joined[:-1]  # a final newline ends the last line, it is not a line
-        assert b"\n".join(ln for s, ln in got if s == sid) == joined
+        expected = [ln.decode("utf-8", "replace") for ln in joined.split(b"\n")] if joined else []
+        assert [ln for s, ln in got if s == sid] == expected
 
 
 def test_tty_streams_have_no_frame_headers() -> None:
-    parser = FrameParser(tty=True)
-    assert parser.feed(b"a\nb") == [(1, b"a")]
-    assert parser.flush() == [(1, b"b")]
+    parser = LineDecoder(tty=True)
+    assert parser.feed(b"a\r\nb") == [(1, ["a"])]
+    assert parser.flush() == [(1, ["b"])]
 
 
 def test_docker_time_stamps() -> None:
@@ -95,9 +98,9 @@ async def test_follow_restart_and_recreate_with_markers_and_no_duplicates(
     box: str, sdk: Any
 ) -> None:
     rows: list[Record] = []
-    client = engine_client()
-    stream = ContainerStream(box, rows.extend, client=client, tail=None)
-    task = asyncio.create_task(stream.run())
+    stream = ContainerStream(box, rows.extend, tail=None)
+    thread = threading.Thread(target=stream.run, daemon=True)
+    thread.start()
     try:
         await _until(rows, lambda r: len(_numbers(r, "out")) >= 10, "first lines")
         assert {r.level for r in rows} == {"stdout", "stderr"}
@@ -111,8 +114,9 @@ async def test_follow_restart_and_recreate_with_markers_and_no_duplicates(
                            detach=True, network_mode="none")  # fmt: skip
         await _until(rows, lambda r: any(x.text == "recreated-1" for x in r), "recreated line")
     finally:
-        task.cancel()
-        await client.aclose()
+        stream.stop()
+        await asyncio.to_thread(thread.join, 5)
+    assert not thread.is_alive(), "the stream did not stop within 5 s"
     outs = _numbers(rows, "out")
     restart = next(i for i, r in enumerate(rows) if "restarted" in r.text)
     before = _numbers(rows[:restart], "out")
@@ -126,8 +130,8 @@ async def test_follow_restart_and_recreate_with_markers_and_no_duplicates(
 
 def test_invalid_utf8_and_escapes_from_a_container_become_inert() -> None:
     rows: list[Record] = []
-    stream = ContainerStream("box", rows.extend, client=None)  # type: ignore[arg-type]
-    parser = FrameParser(tty=False)
+    stream = ContainerStream("box", rows.extend)
+    parser = LineDecoder(tty=False)
     payload = b"2026-01-01T00:00:00.5Z \xff\xfe\x1b[31mred\x1b[0m \x1b]52;c;eA==\x07 \x1b[5A\n"
     got = stream._rows(parser.feed(frame(2, payload)))
     assert len(got) == 1 and got[0].level == "stderr" and got[0].time == 1767225600.5

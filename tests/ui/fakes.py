@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tui.config import Settings
 from tui.config.secret import Secret
@@ -227,3 +228,24 @@ class FakeDocker:
     def close(self) -> None:
         for w in self.watches:
             w.stop()
+
+
+class FakeContainerLogs:
+    """The Logs pane's container readers over FakeDocker's containers: following a container
+    records it and sends nothing (`log_followers=FakeContainerLogs`)."""
+
+    def __init__(self, emit: Any) -> None:
+        self.emit = emit
+        self.following: set[str] = set()
+
+    def list(self, selector: Any, timeout: float = 10.0) -> list[str]:
+        return []  # the tests that use it follow by hand (the Status pane's `l`)
+
+    def start(self, name: str) -> None:
+        self.following.add(name)
+
+    def stop(self, name: str) -> None:
+        self.following.discard(name)
+
+    def close(self) -> None:
+        self.following.clear()

@@ -29,6 +29,9 @@ class ScriptedFollowers:
     def __init__(self, emit: Any) -> None:
         self.emit = emit
 
+    def list(self, selector: Any, timeout: float = 10.0) -> list[str]:
+        return ["convex-backend-1"]  # the deployment's one container: followed on open
+
     def start(self, name: str) -> None:
         self.emit([
             Record(T0 + 0.5, name, CONTAINER, "\x1b[32mINFO\x1b[0m backend listening on 3210", "stdout"),
@@ -87,7 +90,6 @@ def utc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     monkeypatch.setattr("tui.logs.store.default_path", lambda: tmp_path / "f.json")
-    monkeypatch.setattr(LogsScreen, "followers_factory", staticmethod(ScriptedFollowers))
     yield
     monkeypatch.undo()
     time.tzset()
@@ -95,7 +97,7 @@ def utc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 def build() -> ConsoleApp:
     return make_app(settings(), prober=FakeProber(), docker=FakeDocker(), clock=fixed_clock,
-                    connect_convex=False)  # fmt: skip
+                    connect_convex=False, log_followers=ScriptedFollowers)  # fmt: skip
 
 
 def shown(*keys: str, log_filter: LogFilter | None = None) -> Any:
@@ -103,7 +105,6 @@ def shown(*keys: str, log_filter: LogFilter | None = None) -> Any:
         await pilot.press("2")
         screen = pilot.app.screen
         assert isinstance(screen, LogsScreen)
-        screen.follow_container("convex-backend-1")
         screen.inbox.put(rows())
         if log_filter is not None:
             screen.set_filter(log_filter)

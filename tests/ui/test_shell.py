@@ -15,7 +15,7 @@ from screens.profile_picker import ProfilePickerScreen
 from screens.status import StatusScreen
 from screens.widgets.header import ConsoleHeader
 from tests.ui.conftest import until
-from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
+from tests.ui.fakes import FakeContainerLogs, FakeDocker, FakeProber, fixed_clock, settings
 from tui.config import CliOverrides, load_settings
 from tui.docker.errors import DockerUnavailable
 from tui.docker.models import EngineInfo
@@ -40,6 +40,7 @@ def fake_app(**kw: object) -> tuple[ConsoleApp, FakeDocker, FakeProber]:
         docker=docker,
         clock=fixed_clock,
         connect_convex=False,
+        log_followers=FakeContainerLogs,
     )
     return app, docker, prober
 

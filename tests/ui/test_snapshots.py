@@ -120,6 +120,9 @@ def data_pane(*keys: str) -> Any:
         await pilot.press("enter")
         await until(pilot, lambda: screen.table == "tasks", what="tasks")
         await until(pilot, lambda: screen.window is not None and screen.window.loaded, what="page")
+        # The pages in view are followed once the view rests: before any key, so the position
+        # line's "live" never depends on how fast the machine is.
+        await until(pilot, lambda: screen.is_live, what="the pages in view followed")
         if keys:
             await pilot.press(*keys)
         # Not workers.wait_for_complete(): the live pages' subscriptions never complete.

@@ -347,8 +347,21 @@ def _logs(args: Any, settings: Settings, out: TextIO, err: TextIO) -> int:
                 history=int(history) if history is not None else False,
                 on_error=_FollowStatus(err).report,
             )
-            for entry in stream:
-                emit(entry)
+            from tui.convex.logcursor import BACKEND_RING
+
+            overflows = 0
+            while True:
+                entries = stream.fetch()
+                if stream.overflows != overflows:  # said before the entries after the gap
+                    overflows = stream.overflows
+                    print(
+                        f"logs: lines lost: {stream.overflow_size:,} executions arrived between "
+                        f"two polls; the backend keeps the last {BACKEND_RING:,}",
+                        file=err,
+                        flush=True,
+                    )
+                for entry in entries:
+                    emit(entry)
         except ConvexClientError as exc:
             print(f"error: {exc.message}", file=err)
             return EXIT_USAGE

@@ -20,7 +20,12 @@ from tui.convex.models import LogEntry
 
 PATH = "/api/stream_function_logs"
 LONG_POLL_S = 60.0  # the server holds an empty poll this long
-FIRST_WAIT_S = 1.0  # a backlog answers at once; a held first poll means an empty log
+# A first poll answered later than this (round trips of a cheap request, plus slack) was held by
+# the server: its log was empty when asked, so everything in the answer is new.
+HELD_AFTER_RTTS, HELD_SLACK_S = 2.0, 0.02
+# The backend keeps the last MAX_UDF_EXECUTION completions (crates/common/src/knobs.rs): an
+# answer holding that many new ones may have lost older ones to the ring (reference §7.1).
+BACKEND_RING = 1000
 # The backend sends structured log lines (own timestamp and level) only to npm-cli and dashboard
 # clients (reference §7.1); the dashboard's Logs page identifies with this value (§15).
 DASHBOARD_CLIENT = {"Convex-Client": "dashboard-0.0.0"}
@@ -49,14 +54,29 @@ class LogCursor:
         self._poll_timeout = poll_timeout
         self._seen: OrderedDict[tuple[str, str, float, str], None] = OrderedDict()
         self.reconnects = 0
+        # Answers that may have lost executions to the backend's ring since the last poll.
+        self.overflows = 0
+        self.overflow_size = 0
 
     @property
-    def _waits_first(self) -> bool:
-        # The server answers at once when it has a backlog and holds the poll when its log is
-        # empty. A held first poll must not count as "backlog": the entries that end it are new
-        # (issue 9, defect 7). So the first question waits briefly; no answer means an empty
-        # log, and every later entry is shown.
-        return self._first and self._history is False
+    def _times_first(self) -> bool:
+        """The first question is timed against a round trip, unless all of it is wanted."""
+        return self._first and self._history is not True
+
+    def _first_answer(self, data: Any, elapsed: float, rtt: float) -> list[LogEntry]:
+        """The first answer, backlog or not. The server answers at once when its log holds
+        entries and holds the poll when it is empty, so an answer that took longer than a round
+        trip (``rtt``; 0 when not timed) was held and holds only new entries: nothing is taken
+        for backlog and there is no blind window. ``history`` decides what of a backlog is kept,
+        like `npx convex logs` (the backlog sets the cursor; --history N keeps its last N)."""
+        entries, new_cursor = _parse(data)
+        held = rtt > 0 and elapsed > HELD_AFTER_RTTS * rtt + HELD_SLACK_S
+        fresh = self._accept(entries, new_cursor)
+        self._first = False
+        if held or self._history is True:
+            return fresh
+        n = int(self._history)
+        return fresh[-n:] if n > 0 else []
 
     def _params(self) -> dict[str, str]:
         return {"cursor": repr(float(self.cursor))}
@@ -70,11 +90,15 @@ class LogCursor:
         return self._backoff.next_delay()
 
     def _answered(self, data: Any) -> list[LogEntry]:
-        """A poll's answer: its new entries (raises MalformedResponse for garbage)."""
+        """A later poll's answer: its new entries (raises MalformedResponse for garbage)."""
         entries, new_cursor = _parse(data)
         if self._backoff.retries and self._on_error is not None:
             self._on_error(None)
         self._backoff.reset()
+        completions = sum(1 for e in entries if e.kind == "Completion")
+        if self.cursor and completions >= BACKEND_RING:
+            self.overflows += 1
+            self.overflow_size = completions
         return self._accept(entries, new_cursor)
 
     def _accept(self, entries: list[LogEntry], new_cursor: float | None) -> list[LogEntry]:
@@ -91,13 +115,6 @@ class LogCursor:
         if candidates:
             # Never move backwards: a restarted backend may report a smaller cursor.
             self.cursor = max(self.cursor, *candidates)
-        if self._first:
-            self._first = False
-            # Like `npx convex logs`: the first answer sets the cursor; history is opt-in.
-            if self._history is False:
-                return []
-            if self._history is not True:
-                return fresh[-int(self._history) :] if int(self._history) > 0 else []
         return fresh
 
 

@@ -8,16 +8,26 @@ state and rules both share are in tui/convex/logcursor.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.convex.backoff import Backoff
-from tui.convex.errors import ConvexTransportError, Timeout
+from tui.convex.errors import (
+    BadUrl,
+    ConnectionLost,
+    ConvexClientError,
+    ConvexTransportError,
+    Timeout,
+    TlsError,
+    Unreachable,
+)
 from tui.convex.http import HttpTransport
 from tui.convex.logcursor import (
+    BACKEND_RING,
     DASHBOARD_CLIENT,
     FATAL,
-    FIRST_WAIT_S,
     LONG_POLL_S,
     PATH,
     ErrorListener,
@@ -26,7 +36,7 @@ from tui.convex.logcursor import (
 )
 from tui.convex.models import LogEntry
 
-__all__ = ["DASHBOARD_CLIENT", "FIRST_WAIT_S", "LONG_POLL_S", "LogStream", "_parse"]
+__all__ = ["BACKEND_RING", "DASHBOARD_CLIENT", "LONG_POLL_S", "LogStream", "_parse"]
 
 
 class LogStream(LogCursor):
@@ -46,6 +56,8 @@ class LogStream(LogCursor):
             cursor, history=history, backoff=backoff, on_error=on_error, poll_timeout=poll_timeout
         )
         self._http = http
+        self.sent = asyncio.Event()  # the current poll's request is written
+        self.sent_seen = False  # the transport reports "written" at all
 
     def __aiter__(self) -> AsyncIterator[LogEntry]:
         return self._iterate()
@@ -63,35 +75,56 @@ class LogStream(LogCursor):
     async def snapshot(self, wait: float = 3.0) -> list[LogEntry]:
         """One request without retries; an empty ring (the server holds the poll) gives []."""
         try:
-            data = await self._get(wait)
+            return await self._first_poll(wait)
         except Timeout:
             return []
-        return self._accept(*_parse(data))
 
     async def _get(self, timeout: float) -> Any:
+        self.sent.clear()
         resp = await self._http.request(
-            "GET", PATH, params=self._params(), headers=DASHBOARD_CLIENT, timeout=timeout
-        )
+            "GET", PATH, params=self._params(), headers=DASHBOARD_CLIENT, timeout=timeout,
+            on_sent=self._on_sent,
+        )  # fmt: skip
         return self._http.parse_json(resp)
 
+    def _on_sent(self) -> None:
+        self.sent.set()
+        self.sent_seen = True
+
+    async def wait_sent(self, timeout: float = 0.05) -> bool:
+        """Until the current poll is on the wire (bounded): a consumer that has work to do
+        with the previous answer lets the next question go out first. False on timeout."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.sent.wait()
+                return True
+        return False
+
+    async def _round_trip(self) -> float:
+        """Seconds for a cheap request on the same client (a refusal is an answer too)."""
+        started = time.monotonic()
+        try:
+            await self._http.request("GET", "/version", timeout=5.0)
+        except (Unreachable, Timeout, ConnectionLost, TlsError, BadUrl):
+            return 0.05  # no answer to time: the poll below meets the same trouble
+        except ConvexClientError:
+            pass  # refused, not found…: an answer all the same
+        return time.monotonic() - started
+
+    async def _first_poll(self, timeout: float) -> list[LogEntry]:
+        rtt = await self._round_trip() if self._times_first else 0.0
+        started = time.monotonic()
+        data = await self._get(timeout)
+        return self._first_answer(data, time.monotonic() - started, rtt)
+
     async def _poll_once(self) -> list[LogEntry]:
-        if self._waits_first:
-            try:
-                entries = self._accept(*_parse(await self._get(FIRST_WAIT_S)))
-            except Timeout:
-                self._first = False
-                return []
-            except FATAL:
-                raise
-            except ConvexTransportError:
-                pass  # retried with backoff (and reported) below
-            else:
-                return entries
         while True:
             try:
-                data = await self._get(self._poll_timeout)
-                return self._answered(data)
+                if self._first:
+                    return await self._first_poll(self._poll_timeout)
+                return self._answered(await self._get(self._poll_timeout))
             except FATAL:
                 raise
             except ConvexTransportError as exc:
+                # Restarts, timeouts, garbage: keep the cursor and try again later.
                 await asyncio.sleep(self._failed(exc))

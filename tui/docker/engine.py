@@ -26,7 +26,6 @@ from tui.docker.errors import (
     classify_connection_error,
 )
 from tui.docker.models import (
-    PROJECT_LABEL,
     ContainerEvent,
     ContainerInfo,
     ContainerStats,
@@ -34,6 +33,7 @@ from tui.docker.models import (
     Selector,
     container_from_inspect,
     event_from_message,
+    select_listed,
     stats_from_frame,
 )
 from tui.docker.streams import DockerStream
@@ -221,21 +221,7 @@ class EngineApi:
 def chosen_ids(rows: list[dict[str, Any]], selector: Selector) -> list[str]:
     """Pre-select on the cheap list data (`GET /containers/json`), so that only the chosen
     containers are inspected: Postgres rides along with its Convex project."""
-
-    def labels(row: dict[str, Any]) -> dict[str, str]:
-        return dict(row.get("Labels") or {})
-
-    selector = selector.resolve(labels(r) for r in rows)
-    convex_projects = {
-        labels(r).get(PROJECT_LABEL, "")
-        for r in rows
-        if selector.matches(labels(r), str(r.get("Image") or ""))
-    } - {""}
-    return [
-        str(r["Id"])
-        for r in rows
-        if selector.matches(labels(r), str(r.get("Image") or ""), convex_projects)
-    ]
+    return [str(r["Id"]) for r in select_listed(rows, selector)]
 
 
 def _json(line: bytes) -> Any:

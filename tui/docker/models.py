@@ -374,6 +374,24 @@ class Selector:
         return postgres and project is not None and project in set(convex_projects)
 
 
+def select_listed(rows: Iterable[Mapping[str, Any]], selector: Selector) -> list[Mapping[str, Any]]:
+    """`select` over the engine's ``/containers/json`` rows (labels and image, not inspected)."""
+    items = list(rows)
+
+    def labels(row: Mapping[str, Any]) -> dict[str, str]:
+        return dict(row.get("Labels") or {})
+
+    selector = selector.resolve(labels(r) for r in items)
+    convex_projects = {
+        labels(r).get(PROJECT_LABEL, "")
+        for r in items
+        if selector.matches(labels(r), str(r.get("Image") or ""))
+    } - {""}
+    return [
+        r for r in items if selector.matches(labels(r), str(r.get("Image") or ""), convex_projects)
+    ]
+
+
 def select(containers: Iterable[ContainerInfo], selector: Selector) -> list[ContainerInfo]:
     """Apply ``selector`` (two passes: Postgres rides along with its Convex project)."""
     items = list(containers)

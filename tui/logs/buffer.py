@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from operator import attrgetter
 
 from tui.logs.record import Record
 
 DEFAULT_CAPACITY = 50_000
 
 
-def _time(r: Record) -> float:
-    return r.time
+_TIME = attrgetter("time")
 
 
 class RingBuffer:
@@ -30,7 +30,10 @@ class RingBuffer:
         """Add rows merged by time. Returns (the time from which the buffer's order changed, or
         None when every row went to the end; the rows evicted from the front) so a view can
         follow without rescanning everything."""
-        new = sorted(batch, key=_time)
+        return self.add_sorted(sorted(batch, key=_TIME))
+
+    def add_sorted(self, new: list[Record]) -> tuple[float | None, list[Record]]:
+        """`add` for rows already in time order."""
         if not new:
             return None, []
         rows = self.rows
@@ -42,8 +45,8 @@ class RingBuffer:
             # Late rows (a stream that lags, another source's clock): merge the tail once.
             # Timsort merges the two sorted runs in linear time.
             cut_time = new[0].time
-            cut = bisect.bisect_left(rows, cut_time, key=_time)
-            rows[cut:] = sorted(rows[cut:] + new, key=_time)
+            cut = bisect.bisect_left(rows, cut_time, key=_TIME)
+            rows[cut:] = sorted(rows[cut:] + new, key=_TIME)
         evicted: list[Record] = []
         excess = len(rows) - self.capacity
         if excess > 0:

@@ -1,157 +1,51 @@
-"""Container logs at the engine's speed: the Docker API read directly (httpx over the unix
-socket), the 8-byte frame headers demultiplexed here, one stream per container that follows
-with timestamps, resumes after a stop, a recreate or an engine outage from the last line it
-saw (no duplicates), and adds a marker row each time."""
+"""Container logs at the engine's speed: the Docker API read directly (the wire is in
+`tui.logs.engine`), one thread per followed container that follows with timestamps, resumes
+after a stop, a recreate or an engine outage from the last line it saw (no duplicates), and
+adds a marker row each time."""
 
 from __future__ import annotations
 
-import asyncio
-import calendar
+import dataclasses
+import json
 import os
-import struct
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from typing import Any, Protocol
 from urllib.parse import quote
 
-import httpx
-
 from tui.convex.backoff import Backoff
-from tui.logs.record import CONTAINER, Record, marker
+from tui.docker.models import PROJECT_LABEL, Selector, select_listed
+from tui.logs.engine import (
+    STDERR,
+    BatchReader,
+    Dechunker,
+    EngineError,
+    LineDecoder,
+    batch_times,
+    engine_url,
+    get_json,
+    line_time,
+    request,
+)
+from tui.logs.record import ContainerLine, Record, marker
 
-Emit = Callable[[list[Record]], None]
-DEFAULT_SOCKET = "/var/run/docker.sock"
-_HEADER = struct.Struct(">BxxxL")
-_epoch_cache: dict[bytes, float] = {}
-
-
-def docker_time(stamp: bytes) -> float | None:
-    """``2024-05-01T12:34:56.123456789Z`` → seconds; the per-second part is cached (lines of
-    one second share it), so a line costs a slice and a float()."""
-    head = stamp[:19]
-    base = _epoch_cache.get(head)
-    if base is None:
-        try:
-            base = float(calendar.timegm(time.strptime(head.decode("ascii"), "%Y-%m-%dT%H:%M:%S")))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if len(_epoch_cache) > 4096:
-            _epoch_cache.clear()
-        _epoch_cache[head] = base
-    frac = stamp[19:].rstrip(b"Z")
-    if frac.startswith(b"."):
-        try:
-            return base + float(b"0" + frac)
-        except ValueError:
-            return base
-    return base
+Emit = Callable[[list[Record]], object]
+TAIL_ENV, SINCE_ENV = "CONVEX_TUI_LOG_TAIL", "CONVEX_TUI_LOG_SINCE"
 
 
-def engine_url(base_url: str | None = None) -> str:
-    return base_url or os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+class ContainerLogs(Protocol):
+    """What the Logs pane asks of its container readers (`Followers`; tests pass a script)."""
 
+    def start(self, name: str) -> None: ...
 
-class Dechunker:
-    """HTTP/1.1 chunked transfer decoding over big reads. The engine sends every log line as its
-    own chunk; decoding them one event at a time (h11, ~50 µs each) caps a stream near 12k
-    lines/s, slicing them out of 256 KiB reads costs about a microsecond each."""
+    def stop(self, name: str) -> None: ...
 
-    def __init__(self) -> None:
-        self._buf = b""
-        self.done = False
+    def list(self, selector: Selector, timeout: float = ...) -> list[str]: ...
 
-    def feed(self, data: bytes) -> bytes:
-        buf = self._buf + data if self._buf else data
-        out: list[bytes] = []
-        pos, end = 0, len(buf)
-        find = buf.find
-        while pos < end:
-            eol = find(b"\r\n", pos)
-            if eol < 0:
-                break
-            size = int(buf[pos:eol].split(b";", 1)[0], 16)
-            if size == 0:
-                self.done = True
-                pos = end
-                break
-            start = eol + 2
-            if end < start + size + 2:
-                break
-            out.append(buf[start : start + size])
-            pos = start + size + 2
-        self._buf = buf[pos:]
-        return b"".join(out)
-
-
-async def raw_stream(
-    base_url: str, path: str, params: dict[str, str]
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, int, bool]:
-    """GET over a plain socket: (reader, writer, status, chunked), headers consumed."""
-    from urllib.parse import urlencode, urlsplit
-
-    if base_url.startswith("unix://"):
-        reader, writer = await asyncio.open_unix_connection(base_url[len("unix://") :], limit=2**20)
-    else:
-        parts = urlsplit(base_url.replace("tcp://", "http://", 1))
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 2375,
-                                                       limit=2**20)  # fmt: skip
-    query = urlencode(params)
-    writer.write(f"GET {path}?{query} HTTP/1.1\r\nHost: docker\r\n\r\n".encode("ascii"))
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
-    chunked = headers.get("transfer-encoding", "").lower() == "chunked"
-    return reader, writer, status, chunked
-
-
-def engine_client(base_url: str | None = None, timeout: float = 10.0) -> httpx.AsyncClient:
-    """An async HTTP client for the engine (``unix://`` socket or ``tcp://host:port``)."""
-    url = engine_url(base_url)
-    t = httpx.Timeout(timeout, read=None)  # a quiet container must not time the stream out
-    if url.startswith("unix://"):
-        transport = httpx.AsyncHTTPTransport(uds=url[len("unix://") :])
-        return httpx.AsyncClient(transport=transport, base_url="http://docker", timeout=t)
-    return httpx.AsyncClient(base_url=url.replace("tcp://", "http://", 1), timeout=t)
-
-
-class FrameParser:
-    """Bytes of a logs response → ``(stream, line)``; frames and lines may split anywhere."""
-
-    def __init__(self, tty: bool) -> None:
-        self.tty = tty
-        self._buf = b""
-        self._partial = {1: b"", 2: b""}
-
-    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        out: list[tuple[int, bytes]] = []
-        if self.tty:
-            self._split(1, data, out)
-            return out
-        buf = self._buf + data if self._buf else data
-        pos, end = 0, len(buf)
-        unpack = _HEADER.unpack_from
-        while end - pos >= 8:
-            sid, length = unpack(buf, pos)
-            if end - pos - 8 < length:
-                break
-            self._split(2 if sid == 2 else 1, buf[pos + 8 : pos + 8 + length], out)
-            pos += 8 + length
-        self._buf = buf[pos:]
-        return out
-
-    def _split(self, sid: int, payload: bytes, out: list[tuple[int, bytes]]) -> None:
-        if self._partial[sid]:
-            payload = self._partial[sid] + payload
-        *lines, self._partial[sid] = payload.split(b"\n")
-        out.extend((sid, ln) for ln in lines)
-
-    def flush(self) -> list[tuple[int, bytes]]:
-        out = [(sid, rest) for sid, rest in self._partial.items() if rest]
-        self._partial = {1: b"", 2: b""}
-        return out
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -166,35 +60,44 @@ class StreamState:
 
 
 class ContainerStream:
-    """Follow one container's logs until cancelled."""
+    """Follow one container's logs (blocking: run it on a thread of its own) until ``stop``."""
 
     def __init__(
         self,
         name: str,
         emit: Emit,
         *,
-        client: httpx.AsyncClient,
         tail: int | None = 200,
         since: float | None = None,
         backoff: Backoff | None = None,
         base_url: str | None = None,
+        state: StreamState | None = None,
     ) -> None:
-        self.state = StreamState(name)
-        self._emit = emit
-        self._client = client
+        # A state from an earlier stream of the same container: resume after its last line.
+        self.state = dataclasses.replace(state) if state else StreamState(name)
+        self._sink = emit
         self._tail = tail
         self._since = since
         self._backoff = backoff or Backoff(initial=0.25, maximum=4.0)
         self._base_url = engine_url(base_url)
+        self.stopped = threading.Event()
 
-    async def run(self) -> None:
+    def stop(self) -> None:
+        """Ends `run` within a quarter of a second, from any thread; nothing is emitted after."""
+        self.stopped.set()
+
+    def _emit(self, rows: list[Record]) -> None:
+        if not self.stopped.is_set():
+            self._sink(rows)
+
+    def run(self) -> None:
         name = self.state.name
         first = True
         trouble: str | None = None
         seen: tuple[str, str] | None = None  # (container id, start time) of the last stream
-        while True:
+        while not self.stopped.is_set():
             try:
-                info = await self._inspect()
+                info = self._inspect()
                 running = bool(info and info.get("State", {}).get("Running"))
                 if info is None:
                     trouble = self._mark(trouble, "gone", f"{name}: container not found — waiting")
@@ -209,16 +112,15 @@ class ContainerStream:
                         self._emit([marker(name, f"{name}: log resumed")])
                     trouble, seen = None, now
                     self._backoff.reset()
-                    tty = bool(info.get("Config", {}).get("Tty"))
-                    await self._follow(tty, first)
+                    self._follow(bool(info.get("Config", {}).get("Tty")), first)
                     first = False
                     trouble = "ended"  # the engine ends a follow when the container stops
                     continue
-            except httpx.HTTPError as exc:
-                reason = f"{name}: docker engine unreachable ({type(exc).__name__}) — retrying"
+            except EngineError as exc:
+                reason = f"{name}: docker engine unreachable ({exc}) — retrying"
                 trouble = self._mark(trouble, "engine", reason)
             first = False
-            await asyncio.sleep(self._backoff.next_delay())
+            self.stopped.wait(self._backoff.next_delay())
 
     def _mark(self, trouble: str | None, kind: str, text: str) -> str:
         if trouble != kind:
@@ -226,24 +128,26 @@ class ContainerStream:
             self.state.reconnects += 1
         return kind
 
-    async def _inspect(self) -> dict[str, Any] | None:
-        resp = await self._client.get(f"/containers/{quote(self.state.name, safe='')}/json")
-        if resp.status_code == 404:
+    def _inspect(self) -> dict[str, Any] | None:
+        status, data = get_json(
+            self._base_url, f"/containers/{quote(self.state.name, safe='')}/json"
+        )
+        if status == 404:
             return None
-        resp.raise_for_status()
-        data = resp.json()
+        if status >= 400:
+            raise EngineError(f"the engine answered {status} to inspect")
         return data if isinstance(data, dict) else None
 
-    async def once(self) -> None:
+    def once(self) -> None:
         """The current window (tail/since) without following: what `logs` prints and exits."""
-        info = await self._inspect()
+        info = self._inspect()
         if info is None:
             self._emit([marker(self.state.name, f"{self.state.name}: no such container",
                                trouble=True)])  # fmt: skip
             return
-        await self._follow(bool(info.get("Config", {}).get("Tty")), True, follow=False)
+        self._follow(bool(info.get("Config", {}).get("Tty")), True, follow=False)
 
-    async def _follow(self, tty: bool, first: bool, *, follow: bool = True) -> None:
+    def _follow(self, tty: bool, first: bool, *, follow: bool = True) -> None:
         st = self.state
         params: dict[str, str] = {"follow": "1" if follow else "0", "stdout": "1", "stderr": "1",
                                   "timestamps": "1"}  # fmt: skip
@@ -253,155 +157,164 @@ class ContainerStream:
             st.skip, st.resume_from = st.last_seen_at_time, st.last_time
         elif self._since is not None:
             params["since"] = f"{self._since:.9f}"
-        if first and not st.last_time:
+        if first:  # the window; a resumed stream's catch-up is bounded by it too
             params["tail"] = "all" if self._tail is None else str(max(self._tail, 0))
-        parser = FrameParser(tty)
-        path = f"/containers/{quote(st.name, safe='')}/logs"
+        resp = request(self._base_url, f"/containers/{quote(st.name, safe='')}/logs", params)
+        decoder = LineDecoder(tty)
         try:
-            reader, writer, status, chunked = await raw_stream(self._base_url, path, params)
-        except OSError as exc:
-            raise httpx.ConnectError(str(exc)) from exc
-        try:
-            if status == 404:
+            if resp.status == 404:
                 return
-            if status >= 400:
-                raise httpx.HTTPError(f"the engine answered {status}")
-            dechunk = Dechunker() if chunked else None
-            while True:
+            if resp.status >= 400:
+                raise EngineError(f"the engine answered {resp.status} to logs")
+            dechunk = Dechunker() if resp.chunked else None
+            reader = BatchReader(resp.sock, resp.body)
+            while not self.stopped.is_set():
                 try:
-                    data = await reader.read(262144)
+                    data = reader.read()
                 except OSError as exc:
-                    raise httpx.ReadError(str(exc)) from exc
+                    raise EngineError(f"the engine dropped the log stream: {exc}") from exc
+                if data is None:
+                    continue  # quiet: look at the stop flag, read on
                 if not data:
                     break
                 if dechunk is not None:
                     data = dechunk.feed(data)
-                rows = self._rows(parser.feed(data)) if data else []
+                rows = self._rows(decoder.feed(data)) if data else []
                 if rows:
                     self._emit(rows)
                 if dechunk is not None and dechunk.done:
                     break
         finally:
-            writer.close()
-        rows = self._rows(parser.flush())
+            resp.sock.close()
+        rows = self._rows(decoder.flush())
         if rows:
             self._emit(rows)
 
-    def _rows(self, lines: list[tuple[int, bytes]]) -> list[Record]:
+    def _rows(self, batches: list[tuple[int, list[str]]]) -> list[Record]:
+        """Lines of one read → rows, in a few list passes per batch; line by line only for
+        unstamped lines and right after a resume (the engine repeats the overlap)."""
+        st = self.state
+        out: list[Record] = []
+        for sid, lines in batches:
+            level = "stderr" if sid == STDERR else "stdout"
+            stamped = batch_times(lines)
+            if stamped is None or (st.resume_from and stamped[0][0] <= st.resume_from):
+                out += self._rows_slowly(lines, level)
+                continue
+            times, texts = stamped
+            out += map(ContainerLine, times, repeat(st.name), texts, repeat(level))
+            newest = max(times)  # a stream's own lines are in order; stdout/stderr interleave
+            if newest > st.last_time:
+                st.last_time, st.last_seen_at_time = newest, times.count(newest)
+            elif newest == st.last_time:
+                st.last_seen_at_time += times.count(newest)
+        st.lines += len(out)
+        return out
+
+    def _rows_slowly(self, lines: list[str], level: str) -> list[Record]:
         st = self.state
         name = st.name
         out: list[Record] = []
         append = out.append
         last, at_last, skip, resume = st.last_time, st.last_seen_at_time, st.skip, st.resume_from
-        for sid, raw in lines:
-            stamp, _, body = raw.partition(b" ")
-            when = docker_time(stamp)
+        for line in lines:
+            when, text = line_time(line)
             if when is None:
-                when, body = (last or time.time()), raw
+                when = last or time.time()
             if when <= resume:  # the engine repeats the overlap of a resume (since is >=)
                 if when < resume:
                     continue
                 if skip > 0:
                     skip -= 1
                     continue
-            # stdout and stderr interleave slightly out of order: track the newest line only.
+            # stdout and stderr interleave slightly out of order: track the newest line.
             if when > last:
                 last, at_last = when, 1
             elif when == last:
                 at_last += 1
-            text = body.decode("utf-8", "replace").removesuffix("\r")
-            append(Record(when, name, CONTAINER, text, "stderr" if sid == 2 else "stdout"))
+            append(ContainerLine(when, name, text, level))
         st.last_time, st.last_seen_at_time, st.skip = last, at_last, skip
-        st.lines += len(out)
         return out
 
 
-async def list_containers(client: httpx.AsyncClient, project: str | None) -> list[str]:
-    """Names of the deployment's containers (the compose project's, else Convex images)."""
-    params = {"all": "1"}
-    resp = await client.get("/containers/json", params=params)
-    resp.raise_for_status()
-    names: list[str] = []
-    for row in resp.json():
-        labels = row.get("Labels") or {}
-        image = str(row.get("Image", ""))
-        name = str((row.get("Names") or ["?"])[0]).lstrip("/")
-        if project:
-            if labels.get("com.docker.compose.project") != project:
-                continue
-        elif labels.get("com.docker.compose.service") not in ("backend", "dashboard") and not (
-            "convex-backend" in image or "convex-dashboard" in image
-        ):
-            continue
-        names.append(name)
-    return sorted(names)
+def list_containers(base_url: str | None, selector: Selector, timeout: float = 10.0) -> list[str]:
+    """Names of the deployment's containers, chosen by the Status pane's rule (`Selector`).
+    Blocking and bounded: call it from a thread."""
+    params: dict[str, str] = {"all": "1"}
+    if selector.project:
+        params["filters"] = json.dumps({"label": [f"{PROJECT_LABEL}={selector.project}"]})
+    status, rows = get_json(engine_url(base_url), "/containers/json", params, timeout)
+    if status >= 400 or not isinstance(rows, list):
+        raise EngineError(f"the engine answered {status} to the container list")
+    chosen = select_listed([r for r in rows if isinstance(r, dict)], selector)
+    return sorted(str((r.get("Names") or ["?"])[0]).lstrip("/") for r in chosen)
 
 
 class Followers:
-    """Container streams on a thread of their own (their own event loop), so parsing a fast
-    container never competes with the console's UI loop for a turn. Thread-safe start/stop."""
+    """One thread per followed container (blocking reads release the GIL while they wait), so
+    reading a fast container never waits for the console's UI loop. Start/stop from any thread."""
 
     def __init__(
         self, emit: Emit, *, base_url: str | None = None, tail: int | None = 200,
         since: float | None = None,
     ) -> None:  # fmt: skip
-        import threading
-
         self._emit = emit
-        self._base_url = base_url
+        self.base_url = engine_url(base_url)
         self.tail, self.since = tail, since
-        self._loop = asyncio.new_event_loop()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._client: httpx.AsyncClient | None = None
-        self._thread = threading.Thread(target=self._run, name="container-logs", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
-
-    def _engine(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = engine_client(self._base_url)
-        return self._client
+        self._streams: dict[str, tuple[ContainerStream, threading.Thread]] = {}
+        self._states: dict[str, StreamState] = {}  # kept after a stop: a restart resumes
+        self._lock = threading.Lock()
 
     def following(self) -> set[str]:
-        return set(self._tasks)  # read from the UI thread: a snapshot is enough
+        with self._lock:
+            return set(self._streams)
 
     def start(self, name: str) -> None:
-        def go() -> None:
-            if name not in self._tasks:
-                stream = ContainerStream(
-                    name, self._emit, client=self._engine(), tail=self.tail, since=self.since,
-                    base_url=self._base_url,
-                )  # fmt: skip
-                self._tasks[name] = self._loop.create_task(stream.run())
-
-        self._loop.call_soon_threadsafe(go)
+        with self._lock:
+            if name in self._streams:
+                return
+            stream = ContainerStream(name, self._emit, tail=self.tail, since=self.since,
+                                     base_url=self.base_url,
+                                     state=self._states.get(name))  # fmt: skip
+            self._states[name] = stream.state
+            thread = threading.Thread(target=stream.run, name=f"logs {name}", daemon=True)
+            self._streams[name] = (stream, thread)
+        thread.start()
 
     def stop(self, name: str) -> None:
-        def halt() -> None:
-            task = self._tasks.pop(name, None)
-            if task is not None:
-                task.cancel()
+        with self._lock:
+            found = self._streams.pop(name, None)
+        if found is not None:
+            found[0].stop()
 
-        self._loop.call_soon_threadsafe(halt)
-
-    def list(self, project: str | None, timeout: float = 10.0) -> list[str]:
+    def list(self, selector: Selector, timeout: float = 10.0) -> list[str]:
         """The deployment's container names (blocking, bounded)."""
-        future = asyncio.run_coroutine_threadsafe(
-            list_containers(self._engine(), project), self._loop
-        )
-        return future.result(timeout)
+        return list_containers(self.base_url, selector, timeout)
 
-    def close(self) -> None:
-        async def shutdown() -> None:
-            for task in self._tasks.values():
-                task.cancel()
-            if self._client is not None:
-                await self._client.aclose()
-            self._loop.stop()
+    def close(self, timeout: float = 2.0) -> None:
+        with self._lock:
+            streams = list(self._streams.values())
+            self._streams.clear()
+        for stream, _ in streams:
+            stream.stop()
+        deadline = time.monotonic() + timeout
+        for _, thread in streams:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
-        if self._loop.is_running():
-            asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
-            self._thread.join(5)
+
+def window_from_env() -> tuple[int | None, float | None]:
+    """(tail, since) each stream starts with: CONVEX_TUI_LOG_TAIL (lines, or "all"; default
+    200) and CONVEX_TUI_LOG_SINCE (seconds back; default: no bound)."""
+    tail_env = os.environ.get(TAIL_ENV, "200").strip().lower()
+    tail = None if tail_env == "all" else int(tail_env) if tail_env.isdigit() else 200
+    since_env = os.environ.get(SINCE_ENV, "").strip()
+    try:
+        since = time.time() - float(since_env) if since_env else None
+    except ValueError:
+        since = None
+    return tail, since
+
+
+def followers_from_env(emit: Emit, base_url: str | None = None) -> Followers:
+    tail, since = window_from_env()
+    return Followers(emit, base_url=base_url, tail=tail, since=since)

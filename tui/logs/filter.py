@@ -99,8 +99,13 @@ class Matcher:
     pattern: re.Pattern[str] | None = field(init=False)
     inverted: bool = field(init=False)
 
+    everything: bool = field(init=False)  # every row is in the view (no per-row test)
+
     def __post_init__(self) -> None:
         self.pattern, self.inverted = compile_query(self.filter.query)
+        f = self.filter
+        facets = f.status or f.levels or f.functions or f.sources or f.request_id
+        self.everything = not facets and (self.pattern is None or not f.narrow)
 
     def facets(self, r: Record) -> bool:
         f = self.filter

@@ -87,6 +87,29 @@ class Record:
         return out
 
 
+class ContainerLine(Record):
+    """A container's line: the one kind of row that arrives by the hundred thousand, so it is
+    built with five stores instead of fourteen (the fields a container line never has are
+    class constants; they are never assigned on a row)."""
+
+    __slots__ = ()
+    kind = CONTAINER
+    function = ""
+    udf = ""
+    request_id = ""
+    execution_id = ""
+    success = None
+    entry = None
+
+    def __init__(self, time: float, source: str, text: str, level: str) -> None:
+        self.time = time
+        self.source = source
+        self.text = text
+        self.level = level
+        self.shown = False
+        self._display = None
+
+
 def stamp(when: float, *, millis: bool = True) -> str:
     t = time.localtime(when)
     base = time.strftime("%H:%M:%S", t)

@@ -8,8 +8,7 @@ import asyncio
 import json
 from typing import Any, TextIO
 
-import httpx
-
+from tui.docker.models import Selector
 from tui.logs.export import log_line
 from tui.logs.filter import LEVELS, LogFilter
 from tui.logs.functions import records_from_entry
@@ -35,22 +34,26 @@ def twin_filter(args: Any) -> LogFilter:
     )
 
 
-async def _container_windows(names: frozenset[str], tail: int, err: TextIO) -> list[Record]:
+async def _container_windows(
+    names: frozenset[str], tail: int, err: TextIO, selector: Selector
+) -> list[Record]:
     """The last ``tail`` lines of each container, without following (bounded)."""
-    from tui.logs.containers import ContainerStream, engine_client, list_containers
+    from tui.logs.containers import ContainerStream, list_containers
+    from tui.logs.engine import EngineError
 
     rows: list[Record] = []
-    async with engine_client() as engine:
-        try:
-            chosen = sorted(names)
-            if names == {"all"}:
-                chosen = await asyncio.wait_for(list_containers(engine, None), 10)
-            for name in chosen:
-                await asyncio.wait_for(
-                    ContainerStream(name, rows.extend, client=engine, tail=tail).once(), 30
-                )
-        except (OSError, TimeoutError, httpx.HTTPError) as exc:
-            print(f"error: container logs: {exc}", file=err)
+    try:
+        chosen = sorted(names)
+        if names == {"all"}:
+            chosen = await asyncio.to_thread(list_containers, None, selector)  # bounded: 10 s
+        for name in chosen:
+            stream = ContainerStream(name, rows.extend, tail=tail)
+            try:
+                await asyncio.wait_for(asyncio.to_thread(stream.once), 30)
+            finally:
+                stream.stop()
+    except (OSError, TimeoutError, EngineError) as exc:
+        print(f"error: container logs: {exc}", file=err)
     return rows
 
 
@@ -68,7 +71,9 @@ class Printer:
         self.out.flush()
 
 
-async def run_twin(args: Any, client: Any, out: TextIO, err: TextIO) -> None:
+async def run_twin(
+    args: Any, client: Any, out: TextIO, err: TextIO, selector: Selector | None = None
+) -> None:
     """Print the backlog (or the last N with --history), then follow with --follow."""
     from tui.logs.containers import Followers
 
@@ -87,7 +92,8 @@ async def run_twin(args: Any, client: Any, out: TextIO, err: TextIO) -> None:
     rows = [r for e in first for r in records_from_entry(e)]
     if not follow:
         if containers:
-            rows += await _container_windows(containers, int(getattr(args, "tail", 100)), err)
+            tail = int(getattr(args, "tail", 100))
+            rows += await _container_windows(containers, tail, err, selector or Selector())
         printer(rows)  # one merge by time of everything
         return
     printer(rows)
@@ -102,16 +108,25 @@ async def run_twin(args: Any, client: Any, out: TextIO, err: TextIO) -> None:
         followers = Followers(emit, tail=int(getattr(args, "tail", 100)))
         names = sorted(containers)
         if containers == {"all"}:
-            names = await asyncio.to_thread(followers.list, None)
+            names = await asyncio.to_thread(followers.list, selector or Selector())
             if not names:
                 print("no containers of the deployment found", file=err)
         for name in names:
             followers.start(name)
 
     async def functions() -> None:
+        from tui.logs.sources import overflow_marker
+
+        overflows = 0
         while True:
             entries = await stream.fetch()
-            await inbox.put([r for e in entries for r in records_from_entry(e)])
+            rows = [r for e in entries for r in records_from_entry(e)]
+            if stream.overflows != overflows:
+                overflows = stream.overflows
+                rows.insert(
+                    0, overflow_marker(stream.overflow_size, rows[0].time if rows else None)
+                )
+            await inbox.put(rows)
 
     task = asyncio.create_task(functions())
     try:
@@ -121,6 +136,15 @@ async def run_twin(args: Any, client: Any, out: TextIO, err: TextIO) -> None:
         task.cancel()
         if followers is not None:
             followers.close()
+
+
+def _selector(settings: Any) -> Selector:
+    """The deployment's containers, by the Status pane's rule."""
+    project_dir = getattr(settings, "project_dir", None)
+    return Selector(
+        project=getattr(settings, "compose_project", None),
+        project_dir=str(project_dir) if project_dir else None,
+    )
 
 
 def twin_main(
@@ -135,7 +159,7 @@ def twin_main(
 
         async with _client(settings) as client:
             try:
-                await run_twin(args, client, out, err)
+                await run_twin(args, client, out, err, _selector(settings))
             except ConvexClientError as exc:
                 print(f"error: {exc.message}", file=err)
                 return EXIT_USAGE

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from operator import attrgetter
 
 from tui.logs.buffer import DEFAULT_CAPACITY, RingBuffer
 from tui.logs.filter import LogFilter
 from tui.logs.record import Record
 
-
-def _time(r: Record) -> float:
-    return r.time
+_TIME = attrgetter("time")
 
 
 class LogView:
@@ -21,7 +20,7 @@ class LogView:
         self.buffer = RingBuffer(capacity)
         self.filter = log_filter or LogFilter()
         self.matcher = self.filter.compile()
-        self.visible: list[Record] = []
+        self.visible: list[Record] = self.buffer.rows if self.matcher.everything else []
         self.follow = True
         self.arrived = 0  # rows that joined the view while following was paused
         self.version = 0  # bumps on every change the screen must repaint
@@ -32,14 +31,27 @@ class LogView:
 
     def add(self, batch: Iterable[Record]) -> int:
         """Merge rows in; returns how many rows left the front of the view (a paused screen
-        moves its scroll position up by that many to keep showing the same rows)."""
+        moves its scroll position up by that many to keep showing the same rows).
+
+        Without a filter (the common case, and the one a flood hits) the view *is* the
+        buffer's list: nothing per row beyond the sort. ``Record.shown`` is kept only while a
+        filter is set (`set_filter` recomputes it for every row)."""
         match = self.matcher
-        rows = sorted(batch, key=_time)
+        rows = sorted(batch, key=_TIME)
+        if match.everything:
+            cut_time, evicted = self.buffer.add_sorted(rows)  # self.visible follows
+            if cut_time is not None or evicted:
+                self.layout_version += 1
+            if not self.follow:
+                self.arrived += len(rows)
+            self.version += 1
+            return len(evicted)
+        new = 0
         for r in rows:
-            r.shown = match(r)
-        cut_time, evicted = self.buffer.add(rows)
+            r.shown = shown = match(r)
+            new += shown
+        cut_time, evicted = self.buffer.add_sorted(rows)
         visible = self.visible
-        new = sum(1 for r in rows if r.shown)
         if cut_time is None:
             visible.extend(r for r in rows if r.shown)
         gone = 0
@@ -54,8 +66,8 @@ class LogView:
             else:
                 if gone:
                     del visible[:gone]
-                vcut = bisect.bisect_left(visible, cut_time, key=_time)
-                start = bisect.bisect_left(buf, cut_time, key=_time)
+                vcut = bisect.bisect_left(visible, cut_time, key=_TIME)
+                start = bisect.bisect_left(buf, cut_time, key=_TIME)
                 visible[vcut:] = [r for r in buf[start:] if r.shown]
             self.layout_version += 1
         elif gone:
@@ -84,18 +96,21 @@ class LogView:
     def set_filter(self, log_filter: LogFilter) -> None:
         self.filter = log_filter
         self.matcher = match = log_filter.compile()
-        self.visible = []
-        for r in self.buffer.rows:
-            r.shown = match(r)
-            if r.shown:
-                self.visible.append(r)
+        if match.everything:
+            self.visible = self.buffer.rows  # the same list: it follows every change
+        else:
+            self.visible = []
+            for r in self.buffer.rows:
+                r.shown = match(r)
+                if r.shown:
+                    self.visible.append(r)
         self.version += 1
         self.layout_version += 1
 
     def clear(self) -> None:
         """Clear the view (the buffer too: a fresh start; the counters stay honest)."""
         self.buffer.clear()
-        self.visible = []
+        self.visible = self.buffer.rows if self.matcher.everything else []
         self.arrived = 0
         self.version += 1
         self.layout_version += 1

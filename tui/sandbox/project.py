@@ -117,6 +117,17 @@ def start_project_sandbox(project: Path | None, who: str) -> SandboxThread | Non
     except OSError as exc:
         print(f"{who}: cannot start the sandbox: {exc}", file=sys.stderr)
         return None
+    if project is None:
+        import asyncio
+
+        from tui.sandbox.demo_activity import run_first_calls
+
+        # The demo app's first calls, so its log has recent lines (bounded; never fatal).
+        calls = asyncio.run_coroutine_threadsafe(run_first_calls(sandbox.deployment), sandbox.loop)
+        try:
+            calls.result(30)
+        except Exception as exc:  # noqa: BLE001 - the demo still opens, just with a quiet log
+            print(f"{who}: the demo app's first calls failed: {exc}", file=sys.stderr)
     if project is not None:
         print(f"Pushing {project}/convex with `{COMMAND}`...", file=sys.stderr, flush=True)
         result = push_project(project, sandbox.url, sandbox.admin_key)
