@@ -57,6 +57,10 @@ async def test_engine_down_marker_then_the_log_resumes(
                         what="the engine-down marker", timeout=40)  # fmt: skip
             down = next(r for r in screen.view.visible if "docker engine unreachable" in r.text)
             assert down.level == "WARN" and down.source == box
+            # The socket goes before the process does: a dockerd launched while the old one still
+            # shuts its containerd down waits a minute for it (seen in CI), so wait for the exit.
+            await until(pilot, lambda: _dockerd_pid() != pid, what=f"dockerd {pid} to exit",
+                        timeout=30)  # fmt: skip
             _launch(argv)
             await until(pilot, lambda: any("log resumed" in m for m in markers()[-3:]),
                         what="the log resumed after the engine came back", timeout=60)  # fmt: skip

@@ -47,6 +47,9 @@ async def test_pane_reports_engine_loss_keeps_probing_and_recovers(
             assert "HTTP probes keep running" in message
             assert app.header_state.http == "up"  # the API probes do not depend on Docker
 
+            # A dockerd launched before the old one has exited waits a minute for its containerd.
+            await until(pilot, lambda: _dockerd_pid() != pid, what=f"dockerd {pid} to exit",
+                        timeout=30)  # fmt: skip
             _launch(argv)
             # The watcher retries with backoff (capped at 8 s); restart=always brings it back.
             await until(
