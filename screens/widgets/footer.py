@@ -9,6 +9,7 @@ overflows and nothing is drawn under the palette key.
 
 from __future__ import annotations
 
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -32,14 +33,46 @@ def fit_keys(widths: list[int], essential: list[bool], room: int) -> list[bool]:
 
 
 class ConsoleFooter(Footer):
-    """`Footer(compact=True)` that never overflows its row (see the module docstring)."""
+    """`Footer(compact=True)` that never overflows its row (see the module docstring), and
+    rebuilds its keys only when they change.
+
+    Textual's footer recomposes on every bindings signal (each focus change, each pane switch:
+    several a switch), 5-20 ms each; most signals leave the keys as they were."""
 
     def __init__(self) -> None:
         super().__init__(compact=True)
+        self._shown: tuple[object, ...] | None = None  # the keys on display
+        self._pending = False  # a rebuild is scheduled: it reads the bindings of its own time
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if self._pending or self._keys() == self._shown:
+            return
+        self._pending = True
+        self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._pending = False
+        keys = self._keys()
+        if keys != self._shown:
+            await self.recompose()
 
     async def recompose(self) -> None:
+        self._shown = self._keys()
         await super().recompose()
         self._fit()
+
+    def _keys(self) -> tuple[object, ...]:
+        """What the footer would show: each shown binding's key, action, label and state."""
+        if not self.is_attached:
+            return ()
+        return tuple(
+            (binding.key, binding.action, binding.description, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show or binding.action == "command_palette"
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
