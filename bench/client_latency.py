@@ -30,20 +30,12 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sandbox_process import start_sandbox  # noqa: E402
+
 PEERS = ROOT / "tests" / "peers"
 QUERY: tuple[str, dict[str, object]] = ("messages:list", {})
 
-SANDBOX = """
-import asyncio, json, sys
-from tui.sandbox.server import SandboxServer
-async def main():
-    async with SandboxServer(host="127.0.0.1", port=0, memory=True, seed="demo") as s:
-        k = s.admin_key
-        key = k.reveal() if hasattr(k, "reveal") else str(k)
-        print(json.dumps({"url": s.url, "admin_key": key}), flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 
 NODE_SUB = """
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
@@ -75,19 +67,6 @@ process.exit(0);
 
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000.0 if samples else float("nan")
-
-
-def start_sandbox() -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    info = json.loads(proc.stdout.readline())
-    return proc, info["url"], info["admin_key"]
 
 
 async def bench_query(url: str, key: str, n: int) -> tuple[float, float]:

@@ -29,7 +29,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from client_latency import bench_npm_subscription, start_sandbox  # noqa: E402
+from client_latency import bench_npm_subscription  # noqa: E402
+from sandbox_process import start_sandbox  # noqa: E402
 
 QUERY: tuple[str, dict[str, Any]] = ("tasks:list", {})
 

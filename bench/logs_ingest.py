@@ -37,19 +37,12 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sandbox_process import start_sandbox  # noqa: E402
+
 NODE_DIRS = (ROOT / "tests" / "peers", ROOT / "tests" / "workspace")
 IMAGE = os.environ.get("CONVEX_TUI_TEST_IMAGE", "convex-tui-test/busybox:latest")
 PART_TIMEOUT = 240.0
-
-SANDBOX = """
-import asyncio, json, sys
-from tui.sandbox.server import SandboxServer
-async def main():
-    async with SandboxServer(host="127.0.0.1", port=0, memory=True, seed="demo") as s:
-        print(json.dumps({"url": s.url, "admin_key": s.admin_key}), flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 
 
 def convex_cli() -> Path:
@@ -69,14 +62,6 @@ def convex_cli() -> Path:
     if not found.exists():
         raise SystemExit(f"bench: npm ci did not install {found}")
     return found
-
-
-def start_sandbox() -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen([sys.executable, "-c", SANDBOX], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
-    assert proc.stdout is not None
-    info = json.loads(proc.stdout.readline())
-    return proc, info["url"], info["admin_key"]
 
 
 def mutate(url: str, key: str, title: str) -> None:

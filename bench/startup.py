@@ -2,8 +2,9 @@
 key → repaint for every pane. Measured in tmux (120x40), side by side in one run.
 
 Each round launches, in turn, a bare Textual app (one Static) and the console (`python -m
-screens --url …`, the real entry point) against an in-process sandbox, each in a fresh tmux
-pane, and times it until its screen shows the finished state (bare: its text; console: the
+screens --url …`, the real entry point) against a sandbox deployment in a process of its own (as
+a real backend is: one inside this bench would answer the console's probes only when the bench's
+3 ms screen polling lets go of the GIL), each in a fresh tmux pane, and times it until its screen shows the finished state (bare: its text; console: the
 header says "http up" with the containers summary, and the API row says "up"). Both are started
 the same way: `python <script>` from a shell in tmux (the console: the installed `convex-tui`
 script, as a user runs it).
@@ -38,8 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sandbox_process import start_sandbox, stop_sandbox  # noqa: E402
+
 from tests.e2e.tmux import Tmux  # noqa: E402
-from tui.sandbox.server import SandboxThread  # noqa: E402
 
 BARE = """
 from textual.app import App
@@ -97,11 +99,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, SandboxThread(memory=True, seed="demo") as sb:
+    sandbox, url, admin_key = start_sandbox()
+    try:
+        return _bench(args, url, admin_key)
+    finally:
+        stop_sandbox(sandbox)
+
+
+def _bench(args: argparse.Namespace, url: str, admin_key: str) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare.py"
         bare.write_text(BARE)
         env = {
-            "CONVEX_SELF_HOSTED_ADMIN_KEY": sb.admin_key,
+            "CONVEX_SELF_HOSTED_ADMIN_KEY": admin_key,
             "XDG_CONFIG_HOME": str(Path(tmp) / "config"),  # no settings file, as found
             "PYTHONPATH": str(ROOT),
         }
@@ -110,7 +120,7 @@ def main() -> int:
         py = sys.executable
         bare_argv = [py, str(bare)]
         script = shutil.which("convex-tui", path=str(Path(py).parent)) or "convex-tui"
-        console_argv = [py, script, "--url", sb.url]
+        console_argv = [py, script, "--url", url]
         bare_ready = lambda s: "BARE READY" in s  # noqa: E731
         measure(bare_argv, bare_ready, env)  # warm-up: bytecode caches, page cache
         measure(console_argv, console_ready, env)
@@ -122,6 +132,7 @@ def main() -> int:
             consoles.append(c)
             ratios.append(c / b)
         _, t = launch(console_argv, console_ready, env)
+        time.sleep(float(os.environ.get("SETTLE", "0")))
         try:
             first = {name: switch(t, key, shown) for key, name, shown in PANES}
             again = {name: switch(t, key, shown) for key, name, shown in PANES}

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
-from screens.modes import pane_screen, without_reparse
+from screens.modes import pane_screen, prewarm_panes, without_reparse
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
@@ -42,6 +42,7 @@ FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, 
 if TYPE_CHECKING:
     from screens.pane import FollowersFactory
     from tui.logs.containers import ContainerLogs, Emit
+    from tui.status.early import EarlyStart
 
 CONVEX_THEME = Theme(
     name="convex",
@@ -70,9 +71,15 @@ ContextFactory = Callable[[Settings], ConsoleContext]
 SettingsLoader = Callable[[str], Settings]
 
 
-def default_context(settings: Settings, prober: Prober | None = None) -> ConsoleContext:
-    """Real clients: the prober (standard library; ``prober`` may be one already probing) and
-    one Docker service (engine API over its socket; the SDK only for actions and logs)."""
+def default_context(settings: Settings, early: EarlyStart | None = None) -> ConsoleContext:
+    """Real clients: the prober (standard library) and one Docker service (engine API over its
+    socket; the SDK only for actions and logs). ``early``: the ones already at work for these
+    settings (`tui.status.early`), adopted as they are."""
+    if early is not None and early.settings is settings:
+        followers = None if early.docker is None else _log_followers(early.docker.base_url)
+        return ConsoleContext(settings, early.prober, early.docker, early.docker_error,
+                              guard=early.guard, log_followers=followers,
+                              early=early)  # fmt: skip
     guard = guard_for(settings)
     docker: ContainerBackend | None
     error = None
@@ -85,7 +92,7 @@ def default_context(settings: Settings, prober: Prober | None = None) -> Console
     followers = None if docker is None else _log_followers(docker.base_url)
     return ConsoleContext(
         settings,
-        prober or ServiceProber.from_settings(settings),
+        ServiceProber.from_settings(settings),
         docker,
         error,
         guard=guard,
@@ -143,6 +150,8 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self._settings_loader = settings_loader or default_loader(settings)
         self._connect_convex = connect_convex
         self._client_timer: Timer | None = None
+        self._prewarmed = False  # the panes are imported once the first screen is up
+        self._holds: set[object] = set()  # repaints held for a mode switch (delay_update)
         self.convex: Any = None  # tui.convex.client.ConvexClient once connected (lazy import)
         super().__init__()
         self._set_theme_before_css(settings)
@@ -192,6 +201,8 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
 
     async def _close_context(self, ctx: ConsoleContext, convex: Any) -> None:
         await ctx.prober.aclose()
+        if ctx.early is not None:
+            ctx.early.close()
         if ctx.docker is not None:
             ctx.docker.close()
         if convex is not None:
@@ -225,6 +236,10 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         client.on_state(lambda state: self.update_header(socket=state.ws_state))
         self.update_header(socket=client.state.ws_state)
         self.convex_generation += 1
+        if not self._prewarmed:
+            self._prewarmed = True
+            self.run_worker(prewarm_panes(self), group="prewarm", exit_on_error=False,
+                            description="import the panes")  # fmt: skip
 
     # ------------------------------------------------------------ header / frame
 
@@ -269,6 +284,27 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         glyphs (`⏎`, `↑`) have no agreed cell width, and a terminal that draws one two cells
         wide shifts the footer by a cell."""
         return binding.key_display or display_keys(binding.key)
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds every repaint for 50 ms when the mode switches, to hide a half-built
+        screen: that was 50 of the ~70 ms a switch back to a pane took (issue 19). The hold
+        ends as soon as the pane has resumed (`switch_shown`); Textual's delay bounds it."""
+        hold = object()
+        self._holds.add(hold)
+        self._begin_batch()
+        self.set_timer(delay, partial(self._release, hold), name="delay_update")
+
+    def switch_shown(self) -> None:
+        """A pane has resumed (composed, its resume handlers run): paint it."""
+        for hold in list(self._holds):
+            self._release(hold)
+
+    def _release(self, hold: object) -> None:
+        if hold in self._holds:
+            self._holds.discard(hold)
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
 
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)
@@ -480,14 +516,22 @@ def make_app(
     )
 
 
-def run_console(settings: Settings, prober: Prober | None = None) -> int:
-    """Run the console; ``prober``: the first target's, already probing (see screens/main.py)."""
-    first: list[Prober | None] = [prober]
+def run_console(settings: Settings, early: EarlyStart | None = None) -> int:
+    """Run the console; ``early``: the first target's probe and container watch, already at
+    work (see screens/main.py)."""
+    first: list[EarlyStart | None] = [early]
 
     def context(s: Settings) -> ConsoleContext:
         return default_context(s, first.pop() if first else None)
 
     app = ConsoleApp(settings, context_factory=context)
+    # What import and start-up built lives for the whole session: moved out of the collector's
+    # reach, it is never traversed again. Without this, a full collection fell on the first
+    # visible frame (~35 ms of first paint, issue 19).
+    import gc
+
+    gc.freeze()
+    gc.enable()
     result = app.run()
     return int(result or app.return_code or 0)
 

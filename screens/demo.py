@@ -45,10 +45,10 @@ def demo_main(args: argparse.Namespace) -> int:
             protected=False,
             in_process_sandbox=True,
         )
-        from tui.status.services import ServiceProber
+        from tui.status.early import start_early
 
         # As `convex-tui console` does: the first probe round is under way before the App.
-        return run_console(settings, ServiceProber.from_settings(settings).start())
+        return run_console(settings, start_early(settings))
     finally:
         sandbox.stop()
 

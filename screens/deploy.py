@@ -17,14 +17,17 @@ from textual.timer import Timer
 
 from screens.pane import PaneTarget
 from tui.safety.guard import WriteKind, WriteRefused, WriteRequest
-from tui.scripts.board import DEPLOY, DEV, RunBoard, guard_exit
-from tui.scripts.deploy import DeploySummary, parse_output, with_functions
-from tui.scripts.runner import ProcessRun, RunState, fmt_seconds, make_run
-from tui.scripts.view import nothing_to_run
-from tui.scripts.workspace import Script, Workspace, read_workspace
+
+# tui.scripts (runner, board, deploy parsing, workspace) is imported on the first deploy, script
+# or Scripts pane, not at start: nothing on the first frame needs it (issue 19).
+DEPLOY, DEV = "deploy", "dev"  # the board's slots (tui.scripts.board.DEPLOY / DEV)
 
 if TYPE_CHECKING:
     from screens.pane import ConsoleContext
+    from tui.scripts.board import RunBoard
+    from tui.scripts.deploy import DeploySummary
+    from tui.scripts.runner import ProcessRun
+    from tui.scripts.workspace import Script, Workspace
 
 READY_MARK = "Convex functions ready"  # `npx convex dev` prints it after each push
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
@@ -57,6 +60,8 @@ class ProcessHost(App[int]):
         boards: dict[Path, RunBoard] = self.__dict__.setdefault("_boards", {})
         root = Path(self.context.settings.project_dir)
         if root not in boards:
+            from tui.scripts.board import RunBoard, guard_exit
+
             board = RunBoard(root)
             guard_exit(board)  # a closed terminal or SIGTERM ends the children too
             board.finished.append(self._run_finished)
@@ -65,9 +70,13 @@ class ProcessHost(App[int]):
         return boards[root]
 
     def workspace(self) -> Workspace:
+        from tui.scripts.workspace import read_workspace
+
         return read_workspace(Path(self.context.settings.project_dir))
 
     def new_run(self, script: Script, name: str | None = None) -> ProcessRun:
+        from tui.scripts.runner import make_run
+
         settings = self.context.settings
         return make_run(
             name or script.name,
@@ -95,6 +104,8 @@ class ProcessHost(App[int]):
     # ------------------------------------------------------------ deploy (D)
 
     def action_deploy(self) -> None:
+        from tui.scripts.runner import fmt_seconds
+
         running = self.board.running(DEPLOY)
         if running is not None:
             self.notify(f"A deploy is running ({fmt_seconds(running.elapsed)}): showing it.",
@@ -129,6 +140,8 @@ class ProcessHost(App[int]):
         )
 
     def _nothing_to_run(self, what: str) -> bool:
+        from tui.scripts.view import nothing_to_run
+
         ws = self.workspace()
         if not nothing_to_run(ws.has_package_json, self.context.settings.in_process_sandbox):
             return False
@@ -160,6 +173,9 @@ class ProcessHost(App[int]):
         self._functions_before = await self._function_names()
 
     async def _summarize(self, run: ProcessRun) -> None:
+        from tui.scripts.deploy import DeploySummary, parse_output, with_functions
+        from tui.scripts.runner import RunState, fmt_seconds
+
         summary = parse_output(run.lines, run.state is RunState.DONE)
         if run.error:
             summary = DeploySummary(False, error=run.error)
@@ -221,6 +237,8 @@ class ProcessHost(App[int]):
             self.run_worker(self._summarize(run), group="deploy-summary",
                             description="deploy summary", exit_on_error=False)  # fmt: skip
         elif slot == DEV:
+            from tui.scripts.runner import RunState
+
             state = "dev stopped" if run.state is RunState.CANCELLED else (
                 f"dev exited {run.exit_status}" if run.exit_status is not None else "dev failed"
             )  # fmt: skip
@@ -231,6 +249,8 @@ class ProcessHost(App[int]):
             self._tick = self.set_interval(1.0, self._on_tick)
 
     def _on_tick(self) -> None:
+        from tui.scripts.runner import fmt_seconds
+
         run = self.board.running(DEPLOY)
         if run is not None:
             self.update_header(deploy=f"deploying {fmt_seconds(run.elapsed)}")

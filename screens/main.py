@@ -19,14 +19,19 @@ if TYPE_CHECKING:
 
 class _Console:
     def run(self, settings: Settings) -> int:
-        from tui.status.services import ServiceProber
+        import gc
 
-        # The first probe round goes out now, on the standard library, while Textual loads:
-        # its answer is in by the first frame (issue 19: first paint with the API row up).
-        prober = ServiceProber.from_settings(settings).start()
+        # No collections while ~100k objects are imported (none of them garbage): run_console
+        # freezes them and turns the collector back on before the first frame.
+        gc.disable()
+        from tui.status.early import start_early
+
+        # The first probe round and the container watch start now, on plain threads, while
+        # Textual loads: their answers are on the first frame (issue 19).
+        early = start_early(settings)
         from screens.app import run_console
 
-        return run_console(settings, prober)
+        return run_console(settings, early)
 
     def demo(self, args: argparse.Namespace) -> int:
         from screens.demo import demo_main

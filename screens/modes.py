@@ -3,8 +3,12 @@ re-parse."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import importlib
+import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 from textual.app import App
@@ -40,3 +44,29 @@ def without_reparse(app: App[Any], make: Callable[[], Screen[Any]]) -> Screen[An
             app.stylesheet.read(path)
     screen._css_update_count = app._css_update_count
     return screen
+
+
+def pane_css_paths(cls: type[Screen[Any]]) -> list[Path]:
+    """The stylesheets a pane's screen brings, resolved as Textual resolves them (beside the
+    class's module), without building the screen."""
+    if cls.CSS_PATH is None:
+        return []
+    paths = cls.CSS_PATH if isinstance(cls.CSS_PATH, list) else [cls.CSS_PATH]
+    here = Path(inspect.getfile(cls)).parent
+    return [(here / path).resolve() for path in paths]
+
+
+async def prewarm_panes(app: App[Any]) -> list[str]:
+    """Import every pane's module and read its stylesheet while the user reads the first
+    screen: a first switch then costs a compose, not an import and a parse (issue 19). One
+    pane at a time, each import on a thread, so a key typed meanwhile waits one pane at most."""
+    done = []
+    for pane, name in PANE_CLASSES.items():
+        module = await asyncio.to_thread(importlib.import_module, f"screens.{pane}")
+        for path in pane_css_paths(getattr(module, name)):
+            if not app.stylesheet.has_source(str(path), ""):
+                app.stylesheet.read(path)
+        done.append(pane)
+        await asyncio.sleep(0)
+    gc.freeze()  # the panes' modules live as long as the session (see run_console)
+    return done

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from tui.logs.containers import ContainerLogs, Emit
 
     FollowersFactory = Callable[[Emit], ContainerLogs]
+    from tui.status.early import EarlyStart
     from tui.status.services import ContainerBackend, Prober
 
 
@@ -40,6 +42,9 @@ class ConsoleContext:
     # The Logs pane's container readers (threads on the engine's socket), built on first use;
     # None: no container logs here (no engine, or a test that does not script them).
     log_followers: FollowersFactory | None = None
+    # What started before Textual was imported (the first target only): the Status pane adopts
+    # its container watch, whose first snapshot is then on the pane's first frame.
+    early: EarlyStart | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,17 @@ class ConsoleHost(Protocol):
     @property
     def convex(self) -> ConvexClient | None: ...
 
+    def switch_shown(self) -> None: ...
+
 
 class PaneScreen(Screen[None]):
     """Subclasses implement `compose_body`."""
+
+    @on(events.ScreenResume)
+    def _resumed(self) -> None:
+        # After the pane's own resume handlers (this class comes after theirs in the MRO):
+        # the App may paint now (see ConsoleApp.delay_update).
+        self.host.switch_shown()
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()

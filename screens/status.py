@@ -35,6 +35,7 @@ from tui.docker.models import ContainerInfo, ContainerStats
 from tui.docker.streams import StreamThread
 from tui.docker.watcher import ContainerChanged, Disconnected, Snapshot, WatchUpdate
 from tui.doctor.checks import Check, check_services, config_checks, notices
+from tui.status.early import EarlyWatch
 from tui.status.keys import STATUS_KEYS
 from tui.status.probes import ServiceProbes
 from tui.status.services import selector_for
@@ -72,7 +73,7 @@ class StatusScreen(ContainerActions):
         self._containers: dict[str, ContainerInfo] = {}
         self._stats: dict[str, ContainerStats] = {}
         self._stats_workers: dict[str, StreamThread[ContainerStats]] = {}
-        self._watch: StreamThread[WatchUpdate] | None = None
+        self._watch: StreamThread[WatchUpdate] | EarlyWatch | None = None
         self._docker_message: str | None = None
         self._filter = ""
         self._filter_target = "containers"
@@ -157,6 +158,10 @@ class StatusScreen(ContainerActions):
 
     def _probe(self) -> None:
         self._probe_timer = None
+        early = self.host.context.prober.ready()
+        if early is not None:  # answered before this screen mounted: on its first frame
+            self._probes_finished(ProbesFinished(early))
+            return
         self._run_probe(self._generation)
 
     @work(group="probe", exclusive=True, exit_on_error=False, description="probe services")
@@ -216,6 +221,14 @@ class StatusScreen(ContainerActions):
         if self._watch is not None:
             self._watch.stop()
         selector = selector_for(self.host.context.settings)
+        early = self.host.context.early
+        watch = early.take_watch(selector) if early is not None else None
+        if watch is not None:  # started before Textual: what it saw goes on this frame
+            self._watch = watch
+            for update in watch.attach(lambda u: self.post_message(DockerUpdated(u)),
+                                       self._stream_failed):  # fmt: skip
+                self._docker_updated(DockerUpdated(update))
+            return
         # Its own thread, not a Textual thread worker (asyncio's default executor): long-lived
         # streams there would make a user's `stop` queue behind them (issue 9, defect 2).
         self._watch = StreamThread(

@@ -118,6 +118,10 @@ class ComposeProject:
         self.ids.append(cid)
         if start:
             self.sdk.api.start(cid)
+            if command is None:
+                # SIGTERM before the shell has set its trap is ignored (PID 1): a stop then
+                # waits its whole timeout and kills (exit 137; seen under load in CI).
+                wait_for(lambda: b"started" in self.sdk.api.logs(cid), 15, f"{name}'s trap")
         return str(cid)
 
     def remove_all(self) -> None:

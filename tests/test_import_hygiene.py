@@ -37,6 +37,18 @@ def test_cli_entry_imports_nothing_heavy() -> None:
     assert not heavy & loaded
 
 
+def test_the_first_frame_imports_no_other_pane() -> None:
+    """What the console imports before its first frame (the App and the Status pane) leaves
+    the other panes, the script runner and the Convex client to their first use (issue 19)."""
+    loaded = loaded_after_import(["screens.app"])
+    later = {
+        "screens.logs", "screens.functions", "screens.data", "screens.env", "screens.scripts",
+        "tui.scripts.runner", "tui.scripts.board", "tui.scripts.workspace", "tui.convex.client",
+        "httpx", "websockets", "docker",
+    }  # fmt: skip
+    assert not later & loaded, sorted(later & loaded)
+
+
 # ---------------------------------------------------------------- the twins (issue 19)
 
 # Nothing a twin needs: the console's stack, the async client, the Docker SDK, JSON5 for plain

@@ -70,6 +70,9 @@ class FakeProber:
         self.calls = 0
         self.probed = threading.Event()
 
+    def ready(self) -> ServiceProbes | None:
+        return None
+
     async def probe(self) -> ServiceProbes:
         self.calls += 1
         self.probed.set()

@@ -90,3 +90,63 @@ async def test_a_started_prober_answers_the_first_probe(sandbox: SandboxThread) 
         assert again.api.reachable and again is not first
     finally:
         await prober.aclose()
+
+
+async def test_an_early_answer_is_on_the_first_frame(sandbox: SandboxThread) -> None:
+    """The console starts probing before it imports Textual: when that answer is in by the
+    time the Status pane mounts, the pane shows it as it mounts (no worker, no second frame)."""
+    s = settings(url=sandbox.url)
+    prober = ServiceProber.from_settings(s).start()
+    early = prober._early
+    assert early is not None
+    early.result(timeout=10)  # bounded: the sandbox answers on loopback
+    asked: list[str] = []
+    real_probe = prober.probe
+
+    async def counted() -> ServiceProbes:
+        asked.append("probe")
+        return await real_probe()
+
+    prober.probe = counted  # type: ignore[method-assign]
+    app = make_app(s, prober=prober, docker=FakeDocker(), clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.screen.is_mounted, what="mounted")
+        assert app.header_state.http == "up", "the answer in hand is on the first frame"
+        assert asked == [], "shown from ready(), not from a probe worker a frame later"
+        table = app.screen.query_one("#services", ServicesTable)
+        assert "up" in _row_text(table, 1)
+
+
+async def test_the_panes_are_read_while_the_first_screen_is_up(sandbox: SandboxThread) -> None:
+    """Once the client is up, every pane's module is imported and its stylesheet read in the
+    background: the first switch to a pane costs its compose only (issue 19)."""
+    from screens.modes import PANE_CLASSES, pane_css_paths
+
+    app = make_app(settings(url=sandbox.url), prober=FakeProber(), docker=FakeDocker(),
+                   clock=fixed_clock)  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, what="the client")
+        await until(pilot, lambda: not [w for w in app.workers if w.group == "prewarm"],
+                    what="the panes read", timeout=30)  # fmt: skip
+        assert type(app.screen).__name__ == "StatusScreen", "nothing was switched to"
+        for pane, name in PANE_CLASSES.items():
+            module = __import__(f"screens.{pane}", fromlist=[name])
+            for path in pane_css_paths(getattr(module, name)):
+                assert app.stylesheet.has_source(str(path), ""), f"{pane}: {path} not read"
+
+
+async def test_a_pane_switch_paints_once_the_pane_has_resumed() -> None:
+    """Textual holds repaints for a while on each mode switch; the console ends the hold as
+    soon as the pane has resumed (its handlers run), whatever the bound."""
+    app = make_app(settings(), prober=FakeProber(), docker=FakeDocker(), clock=fixed_clock,
+                   connect_convex=False)  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.screen.is_mounted and not app._batch_count, what="idle")
+        real = app.delay_update
+        app.delay_update = lambda delay=0.05: real(delay=60.0)  # type: ignore[method-assign]
+        await pilot.press("6")  # scripts: no client needed
+        await until(pilot, lambda: type(app.screen).__name__ == "ScriptsScreen", what="switched")
+        await until(pilot, lambda: not app._batch_count, what="the hold released", timeout=5)
+        await pilot.press("1")
+        await until(pilot, lambda: type(app.screen).__name__ == "StatusScreen", what="back")
+        await until(pilot, lambda: not app._batch_count, what="released again", timeout=5)
