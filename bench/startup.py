@@ -98,6 +98,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between first paint and the first pane key (default: none)",
+    )
     args = parser.parse_args()
     sandbox, url, admin_key = start_sandbox()
     try:
@@ -132,7 +138,7 @@ def _bench(args: argparse.Namespace, url: str, admin_key: str) -> int:
             consoles.append(c)
             ratios.append(c / b)
         _, t = launch(console_argv, console_ready, env)
-        time.sleep(float(os.environ.get("SETTLE", "0")))
+        time.sleep(args.settle)
         try:
             first = {name: switch(t, key, shown) for key, name, shown in PANES}
             again = {name: switch(t, key, shown) for key, name, shown in PANES}

@@ -306,6 +306,14 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
             if not self._batch_count:
                 self.screen.refresh()
 
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if not self._batch_count and self._screen_stacks.get(self._current_mode):
+            # A repaint asked for during the batch is drawn on the screen's next idle: make sure
+            # there is one (its queue may be empty: seen in tmux as a switch back that painted
+            # only when some later message woke the screen, 300-500 ms on).
+            self.screen.check_idle()
+
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)
         if "http" in changes and self._client_timer is not None:

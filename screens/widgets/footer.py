@@ -9,6 +9,7 @@ overflows and nothing is drawn under the palette key.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -41,6 +42,9 @@ class ConsoleFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(compact=True)
+        # Textual's footer composes empty, then again on the first bindings signal (a second
+        # build of every key on the first frame). The screen's bindings are known at compose.
+        self._bindings_ready = True
         self._shown: tuple[object, ...] | None = None  # the keys on display
         self._pending = False  # a rebuild is scheduled: it reads the bindings of its own time
 
@@ -59,8 +63,11 @@ class ConsoleFooter(Footer):
         if keys != self._shown:
             await self.recompose()
 
-    async def recompose(self) -> None:
+    def compose(self) -> ComposeResult:
         self._shown = self._keys()
+        yield from super().compose()
+
+    async def recompose(self) -> None:
         await super().recompose()
         self._fit()
 
