@@ -103,3 +103,19 @@ def test_auth_config(tmp_path: Path, source: str | None, status: str, words: str
         (tmp_path / "convex" / "auth.config.ts").write_text(source)
     check = check_auth_config(tmp_path)
     assert check.status == status and words in check.message
+
+
+def test_an_unreadable_env_file_is_a_check_of_the_env_pane(tmp_path: Path) -> None:
+    """The Env pane's file table comes out empty when the file cannot be decoded: its checks
+    say why (as the doctor does), instead of 'checks ok'."""
+    from tui.env.view import checks
+
+    env = tmp_path / ".env.convex.local"
+    env.write_bytes(b"CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\n\xff\xfe\n")
+    env.chmod(0o600)
+    s = load_settings(
+        CliOverrides(project_dir=tmp_path, config_path=tmp_path / "none.toml"), environ={}
+    )
+    failed = [c for c in checks(s, None, None) if c.status == "fail"]
+    assert [c.title for c in failed] == ["Env file .env.convex.local"]
+    assert "2: not valid UTF-8" in failed[0].message

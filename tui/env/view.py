@@ -92,7 +92,12 @@ def local_rows(
 def checks(
     settings: Settings, deployed: dict[str, str] | None, schema: dict[str, Any] | None
 ) -> list[Check]:
-    out = relationship_checks(settings)
+    from tui.doctor.checks import check_env_files
+
+    # A file that could not be read (or a line that could not) first: its variables are
+    # missing from the table above, and this says why.
+    out = [c for c in check_env_files(settings) if c.status == "fail"]
+    out += relationship_checks(settings)
     if deployed is not None:
         out += readiness(schema, deployed, Path(settings.project_dir))
     return out
