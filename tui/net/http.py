@@ -13,6 +13,7 @@ tui.docker.engine).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import threading
@@ -181,14 +182,8 @@ class HttpSession:
 
     def _connect(self, deadline: float) -> http.client.HTTPConnection:
         conn = self._new(max(deadline - time.monotonic(), 0.001))
-        try:
+        with _closed_on_error(conn, ConnectTimeout(f"no connection to {self.origin}")):
             conn.connect()
-        except TimeoutError:
-            conn.close()
-            raise ConnectTimeout(f"no connection to {self.origin}") from None
-        except BaseException:
-            conn.close()
-            raise
         return conn
 
     def _exchange(
@@ -201,7 +196,7 @@ class HttpSession:
         deadline: float,
         path: str,
     ) -> Reply:
-        try:
+        with _closed_on_error(conn, AnswerTimeout(f"no complete answer from {self.origin}")):
             resp = self._send(conn, method, target, body, headers, deadline)
             chunks: list[bytes] = []
             while True:
@@ -211,12 +206,6 @@ class HttpSession:
                     break
                 chunks.append(chunk)
             resp.read()  # marks the answer complete so the connection can be reused
-        except TimeoutError:
-            conn.close()
-            raise AnswerTimeout(f"no complete answer from {self.origin}") from None
-        except BaseException:
-            conn.close()
-            raise
         if resp.will_close:
             conn.close()
         else:
@@ -256,18 +245,26 @@ class HttpSession:
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         conn = self._connect(deadline)
-        try:
+        with _closed_on_error(conn, AnswerTimeout(f"no answer from {self.origin}")):
             resp = self._send(conn, method, self.target(path, params), None,
                               {**self.headers, **(headers or {})}, deadline)  # fmt: skip
-        except TimeoutError:
-            conn.close()
-            raise AnswerTimeout(f"no answer from {self.origin}") from None
-        except BaseException:
-            conn.close()
-            raise
         if conn.sock is not None:
             conn.sock.settimeout(None)
         return Stream(conn, resp, path)
+
+
+@contextlib.contextmanager
+def _closed_on_error(conn: http.client.HTTPConnection, on_timeout: Exception) -> Iterator[None]:
+    """Any failure closes ``conn`` (never returned to the pool half-read); a timeout is raised
+    as ``on_timeout``, which says which wait ran out."""
+    try:
+        yield
+    except TimeoutError:
+        conn.close()
+        raise on_timeout from None
+    except BaseException:
+        conn.close()
+        raise
 
 
 class Stream:
