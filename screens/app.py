@@ -20,13 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
 from screens.modes import pane_screen, prewarm_panes, without_reparse
+from screens.painting import Painting
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
 from screens.status import StatusScreen
 from tui.config import CliOverrides, Settings, load_settings
@@ -34,6 +34,7 @@ from tui.config.secret import Secret
 from tui.keys import APP_KEYS, PANES, display_keys, unknown_ids
 from tui.safety.guard import WriteKind, WriteRequest, guard_for
 from tui.safety.text import clean, clean_line, scrub_secret, show_url
+from tui.status.early import EarlyStart, start_early
 from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
@@ -42,22 +43,6 @@ FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, 
 if TYPE_CHECKING:
     from screens.pane import FollowersFactory
     from tui.logs.containers import ContainerLogs, Emit
-    from tui.status.early import EarlyStart
-
-CONVEX_THEME = Theme(
-    name="convex",
-    primary="#F3B01C",  # Convex yellow
-    secondary="#8D2676",  # Convex plum
-    accent="#EE342F",  # Convex red
-    warning="#F3B01C",
-    error="#EE342F",
-    success="#4EBF71",
-    foreground="#E6E1DC",
-    background="#1B1A19",
-    surface="#24221F",
-    panel="#2F2C28",
-    dark=True,
-)
 
 
 def _console_commands() -> type[Provider]:
@@ -72,32 +57,14 @@ SettingsLoader = Callable[[str], Settings]
 
 
 def default_context(settings: Settings, early: EarlyStart | None = None) -> ConsoleContext:
-    """Real clients: the prober (standard library) and one Docker service (engine API over its
-    socket; the SDK only for actions and logs). ``early``: the ones already at work for these
-    settings (`tui.status.early`), adopted as they are."""
-    if early is not None and early.settings is settings:
-        followers = None if early.docker is None else _log_followers(early.docker.base_url)
-        return ConsoleContext(settings, early.prober, early.docker, early.docker_error,
-                              guard=early.guard, log_followers=followers,
-                              early=early)  # fmt: skip
-    guard = guard_for(settings)
-    docker: ContainerBackend | None
-    error = None
-    try:
-        from tui.docker.client import DockerService
-
-        docker = DockerService(guard=guard)
-    except ImportError as exc:  # the docker SDK is a dependency, but a broken install is possible
-        docker, error = None, f"Docker SDK not importable: {exc}"
-    followers = None if docker is None else _log_followers(docker.base_url)
-    return ConsoleContext(
-        settings,
-        ServiceProber.from_settings(settings),
-        docker,
-        error,
-        guard=guard,
-        log_followers=followers,
-    )
+    """Real clients for a target: the prober (standard library) and one Docker service (engine
+    API over its socket; the SDK only for actions and logs), already at work (`start_early`:
+    the first target's were started before Textual was imported, and are adopted as they are)."""
+    if early is None or early.settings is not settings:
+        early = start_early(settings)
+    followers = None if early.docker is None else _log_followers(early.docker.base_url)
+    return ConsoleContext(settings, early.prober, early.docker, early.docker_error,
+                          guard=early.guard, log_followers=followers, early=early)  # fmt: skip
 
 
 def _log_followers(base_url: str) -> FollowersFactory:
@@ -120,7 +87,7 @@ def default_loader(base: Settings) -> SettingsLoader:
     return load
 
 
-class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts' children
+class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the frames
     TITLE = "convex-tui"
     # The Status pane is the first mode itself: no default screen shown, suspended and switched
     # from at start (two more screen resumes, each re-composing the footer: issue 19).
@@ -151,10 +118,9 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         self._connect_convex = connect_convex
         self._client_timer: Timer | None = None
         self._prewarmed = False  # the panes are imported once the first screen is up
-        self._holds: set[object] = set()  # repaints held for a mode switch (delay_update)
         self.convex: Any = None  # tui.convex.client.ConvexClient once connected (lazy import)
         super().__init__()
-        self._set_theme_before_css(settings)
+        self.set_theme_before_css(settings.theme)
         self.set_reactive(ConsoleApp.context, context_factory(settings))
         self.set_reactive(ConsoleApp.read_only, settings.read_only)
         self.set_reactive(ConsoleApp.header_state, self._base_header(settings))
@@ -163,20 +129,6 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
             self.add_mode(pane, partial(without_reparse, self, partial(pane_screen, pane)))
 
     # ------------------------------------------------------------ start / stop
-
-    def _set_theme_before_css(self, settings: Settings) -> None:
-        """The theme, set before any CSS is parsed. Setting `App.theme` later (in on_mount)
-        makes Textual parse every stylesheet again with the new variables: ~25 ms of the first
-        frame (issue 19). This is what `_watch_theme` does, minus that re-parse."""
-        self.register_theme(CONVEX_THEME)
-        name = settings.theme if settings.theme in self.available_themes else "convex"
-        self.set_reactive(App.theme, name)
-        theme = self.current_theme
-        self.set_class(True, f"-theme-{theme.name}", update=False)
-        self.set_class(theme.dark, "-dark-mode", update=False)
-        self.set_class(not theme.dark, "-light-mode", update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
 
     def on_mount(self) -> None:
         settings = self.context.settings
@@ -284,35 +236,6 @@ class ConsoleApp(ProcessHost):  # ProcessHost: deploys (D), dev:backend, scripts
         glyphs (`⏎`, `↑`) have no agreed cell width, and a terminal that draws one two cells
         wide shifts the footer by a cell."""
         return binding.key_display or display_keys(binding.key)
-
-    def delay_update(self, delay: float = 0.05) -> None:
-        """Textual holds every repaint for 50 ms when the mode switches, to hide a half-built
-        screen: that was 50 of the ~70 ms a switch back to a pane took (issue 19). The hold
-        ends as soon as the pane has resumed (`switch_shown`); Textual's delay bounds it."""
-        hold = object()
-        self._holds.add(hold)
-        self._begin_batch()
-        self.set_timer(delay, partial(self._release, hold), name="delay_update")
-
-    def switch_shown(self) -> None:
-        """A pane has resumed (composed, its resume handlers run): paint it."""
-        for hold in list(self._holds):
-            self._release(hold)
-
-    def _release(self, hold: object) -> None:
-        if hold in self._holds:
-            self._holds.discard(hold)
-            self._end_batch()
-            if not self._batch_count:
-                self.screen.refresh()
-
-    def _end_batch(self) -> None:
-        super()._end_batch()
-        if not self._batch_count and self._screen_stacks.get(self._current_mode):
-            # A repaint asked for during the batch is drawn on the screen's next idle: make sure
-            # there is one (its queue may be empty: seen in tmux as a switch back that painted
-            # only when some later message woke the screen, 300-500 ms on).
-            self.screen.check_idle()
 
     def update_header(self, **changes: Any) -> None:
         self.header_state = dataclasses.replace(self.header_state, **changes)

@@ -1,0 +1,76 @@
+"""How the console's frames reach the terminal (a base of `ConsoleApp`): its theme, set before
+any stylesheet is parsed, and Textual's repaint hold on a pane switch, ended as soon as the pane
+is ready instead of after a fixed 50 ms (issue 19)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import App
+from textual.theme import Theme
+
+CONVEX_THEME = Theme(
+    name="convex",
+    primary="#F3B01C",  # Convex yellow
+    secondary="#8D2676",  # Convex plum
+    accent="#EE342F",  # Convex red
+    warning="#F3B01C",
+    error="#EE342F",
+    success="#4EBF71",
+    foreground="#E6E1DC",
+    background="#1B1A19",
+    surface="#24221F",
+    panel="#2F2C28",
+    dark=True,
+)
+
+
+class Painting(App[int]):
+    @property
+    def _holds(self) -> set[object]:
+        """Repaints held for a mode switch (`delay_update`), one token each."""
+        holds: set[object] = self.__dict__.setdefault("_paint_holds", set())
+        return holds
+
+    def set_theme_before_css(self, wanted: str | None) -> None:
+        """The theme, set before any CSS is parsed. Setting `App.theme` later (in on_mount)
+        makes Textual parse every stylesheet again with the new variables: ~25 ms of the first
+        frame (issue 19). This is what `_watch_theme` does, minus that re-parse."""
+        self.register_theme(CONVEX_THEME)
+        name = wanted if wanted in self.available_themes else "convex"
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        self.set_class(True, f"-theme-{theme.name}", update=False)
+        self.set_class(theme.dark, "-dark-mode", update=False)
+        self.set_class(not theme.dark, "-light-mode", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds every repaint for 50 ms when the mode switches, to hide a half-built
+        screen: that was 50 of the ~70 ms a switch back to a pane took (issue 19). The hold
+        ends as soon as the pane has resumed (`switch_shown`); Textual's delay bounds it."""
+        hold = object()
+        self._holds.add(hold)
+        self._begin_batch()
+        self.set_timer(delay, partial(self._release, hold), name="delay_update")
+
+    def switch_shown(self) -> None:
+        """A pane has resumed (composed, its resume handlers run): paint it."""
+        for hold in list(self._holds):
+            self._release(hold)
+
+    def _release(self, hold: object) -> None:
+        if hold in self._holds:
+            self._holds.discard(hold)
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if not self._batch_count and self._screen_stacks.get(self._current_mode):
+            # A repaint asked for during the batch is drawn on the screen's next idle: make sure
+            # there is one (its queue may be empty: seen in tmux as a switch back that painted
+            # only when some later message woke the screen, 300-500 ms on).
+            self.screen.check_idle()
