@@ -151,6 +151,7 @@ class StatusScreen(ContainerActions):
         self._docker_message = None
         self._matched_by = ""
         self.query_one("#docker-message", Static).add_class("-hidden")
+        self.query_one("#services", DataTable).border_subtitle = ""  # the old target's total
         self._render_containers()
         self._start()
 
@@ -200,9 +201,11 @@ class StatusScreen(ContainerActions):
         from tui.convex.errors import ConvexTransportError, FunctionError
         from tui.status.live import document_totals
 
+        generation = self._generation
         try:
             async for total in document_totals(client):
-                self.post_message(DocumentTotal(total))
+                if generation == self._generation:  # not the previous target's, late
+                    self.post_message(DocumentTotal(total))
         except (FunctionError, ConvexTransportError):
             # An older backend without the system query, or a key without ViewData.
             self.post_message(DocumentTotal(None))

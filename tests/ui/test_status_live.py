@@ -62,3 +62,16 @@ async def test_no_total_without_a_key_that_may_read_system_tables(sandbox: Any) 
         )
         assert {m.total for m in seen if isinstance(m, DocumentTotal)} == {None}
         assert subtitle(app) == ""
+
+
+async def test_a_profile_switch_drops_the_old_targets_total(sandbox: Any) -> None:
+    """Switched to a target that is down, the pane does not keep saying the old one's count
+    is live (seen in tmux: '72 documents · live' under a dead API)."""
+    s = dataclasses.replace(settings(url=sandbox.url), admin_key=Secret(sandbox.admin_key))
+    dead = dataclasses.replace(settings(url="http://127.0.0.1:9", profile="dead"), admin_key=None)
+    app = make_app(s, docker=FakeDocker(), settings_loader=lambda _name: dead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: subtitle(app).endswith("documents · live"), what="total")
+        app.apply_profile("dead")
+        await until(pilot, lambda: app.header_state.url == "http://127.0.0.1:9", what="switched")
+        await until(pilot, lambda: subtitle(app) == "", what="the old total gone")
