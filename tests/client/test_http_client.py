@@ -301,3 +301,47 @@ async def test_log_tail_snapshot_and_history(scripted: Scripted) -> None:
     assert [e.timestamp for e in entries] == [2.0, 3.0] and tail.cursor == 3000.0
     assert scripted.seen[-1].headers["Convex-Client"] == "dashboard-0.0.0"
     assert scripted.seen[-1].query == {"cursor": "0.0"}
+
+
+async def test_a_get_begun_now_is_read_later_cut_short_or_mapped(scripted: Scripted) -> None:
+    """``begin_get_json`` (the Logs pane's next poll, sent before it hands the last answer
+    over): the request is at the server before its answer is read; ``abort`` from another
+    thread wakes a reader the server keeps waiting; errors are mapped as ``get_json`` maps
+    them."""
+    release = asyncio.Event()
+
+    async def held(_: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.json_response({"entries": [], "newCursor": 7})
+
+    path = "/api/stream_function_logs"
+    scripted.on("GET", path, held)
+    with ConvexHttpClient(scripted.url, KEY) as client:
+        pending = await asyncio.to_thread(client.begin_get_json, path, {"cursor": "1.0"})
+        for _ in range(200):  # the server reads it while nobody waits for the answer
+            if any(s.path == path for s in scripted.seen):
+                break
+            await asyncio.sleep(0.01)
+        assert [s.query for s in scripted.seen if s.path == path] == [{"cursor": "1.0"}]
+        release.set()
+        assert await asyncio.to_thread(pending.json) == {"entries": [], "newCursor": 7}
+
+        release.clear()
+        pending = await asyncio.to_thread(client.begin_get_json, path)
+        reader = asyncio.ensure_future(asyncio.to_thread(pending.json))
+        for _ in range(200):
+            if len([s for s in scripted.seen if s.path == path]) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert not reader.done()  # held by the server
+        pending.abort()
+        with pytest.raises(errors.ConvexTransportError):
+            await asyncio.wait_for(reader, 2.0)
+        release.set()
+
+    body = {"code": "BadAdminKey", "message": "The provided admin key was invalid"}
+    scripted.json("GET", "/api/list_environment_variables", body, status=401)
+    env = "/api/list_environment_variables"
+    a, b = await both(scripted.url, lambda c: c.list_env(),
+                      lambda c: c.begin_get_json(env).json())  # fmt: skip
+    same_error(a, b, errors.BadAdminKey)

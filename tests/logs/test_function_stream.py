@@ -1,6 +1,8 @@
-"""The function log stream's two edges, against the sandbox: its ring overflowing between two
-polls shows a "lines lost" marker where the gap is; and `logs --follow` (no history) shows the
-entries that end a held first poll, whenever they come (the former 1 s blind window)."""
+"""The function log stream's edges, against the sandbox: its ring overflowing between two polls
+shows a "lines lost" marker where the gap is; `logs --follow` (no history) shows the entries
+that end a held first poll, whenever they come (the former 1 s blind window); the pane's
+stream has its next poll on the wire before it hands an answer over; stopping it cuts a held
+poll short."""
 
 from __future__ import annotations
 
@@ -16,11 +18,10 @@ import pytest
 
 from tui.config.secret import Secret
 from tui.convex import commands
-from tui.convex.client import ConvexClient
 from tui.convex.logcursor import BACKEND_RING, HELD_SLACK_S
-from tui.convex.logstream import LogStream
+from tui.convex.logtail import LogTail
+from tui.logs.function_thread import FunctionLogs
 from tui.logs.record import MARKER, Record
-from tui.logs.sources import follow_functions
 from tui.sandbox.outcome import Identity
 from tui.sandbox.server import SandboxServer, SandboxThread
 
@@ -45,29 +46,31 @@ async def test_a_ring_overflow_between_two_polls_shows_a_lines_lost_marker(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await echo(sandbox, "before")
-    gate = asyncio.Event()
+    gate, reached = threading.Event(), threading.Event()
     polls = [0]
-    real_fetch = LogStream.fetch
+    real_begin = LogTail._begin
 
-    async def slow_consumer(self: LogStream) -> Any:  # the second poll waits for the burst
+    def held_second_poll(self: LogTail, timeout: float) -> Any:  # waits for the burst
         polls[0] += 1
         if polls[0] == 2:
-            await gate.wait()
-        return await real_fetch(self)
+            reached.set()
+            assert gate.wait(30)
+        return real_begin(self, timeout)
 
-    monkeypatch.setattr(LogStream, "fetch", slow_consumer)
+    monkeypatch.setattr(LogTail, "_begin", held_second_poll)
     rows: list[Record] = []
-    async with ConvexClient(sandbox.url, Secret(sandbox.admin_key)) as client:
-        task = asyncio.create_task(follow_functions(client, rows.extend))
-        try:
-            await until(lambda: any("before" in r.text for r in rows), "the backlog")
-            for i in range(BACKEND_RING + 100):  # more than the ring holds, nobody polling
-                await echo(sandbox, f"burst-{i}")
-            gate.set()
-            await until(lambda: any(f"burst-{BACKEND_RING + 99}" in r.text for r in rows),
-                        "the burst's last line")  # fmt: skip
-        finally:
-            task.cancel()
+    stream = FunctionLogs(sandbox.url, Secret(sandbox.admin_key), rows.extend).start()
+    try:
+        await until(reached.is_set, "the first answer (the backlog)")
+        for i in range(BACKEND_RING + 100):  # more than the ring holds, nobody polling
+            await echo(sandbox, f"burst-{i}")
+        gate.set()
+        await until(lambda: any(f"burst-{BACKEND_RING + 99}" in r.text for r in rows),
+                    "the burst's last line")  # fmt: skip
+    finally:
+        gate.set()
+        await asyncio.to_thread(stream.stop)
+    assert any("before" in r.text for r in rows)
     lost = [r for r in rows if r.kind == MARKER and "lines lost" in r.text]
     assert len(lost) == 1 and lost[0].level == "WARN"
     assert f"{BACKEND_RING:,} executions arrived" in lost[0].text
@@ -79,14 +82,13 @@ async def test_a_ring_overflow_between_two_polls_shows_a_lines_lost_marker(
 
 async def test_no_lost_marker_without_an_overflow(sandbox: SandboxServer) -> None:
     rows: list[Record] = []
-    async with ConvexClient(sandbox.url, Secret(sandbox.admin_key)) as client:
-        task = asyncio.create_task(follow_functions(client, rows.extend))
-        try:
-            for i in range(50):
-                await echo(sandbox, f"calm-{i}")
-            await until(lambda: any("calm-49" in r.text for r in rows), "the last line")
-        finally:
-            task.cancel()
+    stream = FunctionLogs(sandbox.url, Secret(sandbox.admin_key), rows.extend).start()
+    try:
+        for i in range(50):
+            await echo(sandbox, f"calm-{i}")
+        await until(lambda: any("calm-49" in r.text for r in rows), "the last line")
+    finally:
+        await asyncio.to_thread(stream.stop)
     assert not any("lines lost" in r.text for r in rows)
 
 
@@ -128,14 +130,50 @@ def test_logs_follow_shows_what_ends_a_held_first_poll(empty_log: SandboxThread)
     assert time.monotonic() - held_at < 5  # long before the 30 s hold would have ended
 
 
-async def test_the_stream_knows_when_its_poll_is_on_the_wire(sandbox: SandboxServer) -> None:
-    """follow_functions sends the next poll before handing rows over; it waits for this."""
-    async with ConvexClient(sandbox.url, Secret(sandbox.admin_key)) as client:
-        stream = client.stream_logs(history=True)
-        await echo(sandbox, "wire")
-        await stream.fetch()
-        pending = asyncio.ensure_future(stream.fetch())
-        try:
-            assert await stream.wait_sent(5.0) and stream.sent_seen
-        finally:
-            pending.cancel()
+def test_the_next_poll_is_on_the_wire_before_an_answer_is_handed_over(
+    empty_log: SandboxThread,
+) -> None:
+    """While the pane paints one answer, the server already holds the stream's next poll: an
+    execution that ends meanwhile (a scheduled follow-up) is answered at once, not a poll late.
+    The hand-over here blocks until the server has that poll; without it, it never comes."""
+
+    def polls() -> int:
+        return sum(1 for _, path, _ in empty_log.request_log if "stream_function_logs" in path)
+
+    seen: list[tuple[str, int]] = []
+
+    def hand_over(rows: list[Record]) -> None:
+        answered = len(seen) + 1
+        deadline = time.monotonic() + 5
+        while polls() <= answered and time.monotonic() < deadline:
+            time.sleep(0.002)
+        seen.extend((r.text, polls()) for r in rows[:1])
+
+    stream = FunctionLogs(empty_log.url, Secret(empty_log.admin_key), hand_over).start()
+    try:
+        for value in ("one", "two"):
+            while polls() <= len(seen):  # the stream is waiting on the server
+                time.sleep(0.005)
+            asyncio.run_coroutine_threadsafe(echo(empty_log.server, value), empty_log.loop).result(
+                10
+            )
+            deadline = time.monotonic() + 10
+            while not any(value in text for text, _ in seen):
+                assert time.monotonic() < deadline, f"{value!r} not handed over: {seen}"
+                time.sleep(0.005)
+    finally:
+        stream.stop()
+    assert [n for _, n in seen] == [2, 3]  # each answer's next poll was already at the server
+
+
+def test_stopping_cuts_a_held_poll_short(empty_log: SandboxThread) -> None:
+    """The server holds an empty log's poll for 30 s here; stop() ends the stream at once."""
+    stream = FunctionLogs(empty_log.url, Secret(empty_log.admin_key), lambda rows: None).start()
+    deadline = time.monotonic() + 10
+    while not any("stream_function_logs" in path for _, path, _ in empty_log.request_log):
+        assert time.monotonic() < deadline, "no poll"
+        time.sleep(0.01)
+    started = time.monotonic()
+    stream.stop(timeout=5)
+    assert not stream._thread.is_alive()
+    assert time.monotonic() - started < 1.0

@@ -84,19 +84,9 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         identity: Mapping[str, Any] | None = None,
-        on_sent: Callable[[], None] | None = None,
     ) -> httpx.Response:
-        """Send one request; return the 2xx response or raise a mapped transport error.
-        ``on_sent`` is called once the request is on the wire (before its answer)."""
+        """Send one request; return the 2xx response or raise a mapped transport error."""
         limit = self.timeout if timeout is None else timeout
-        extensions: dict[str, Any] = {}
-        if on_sent is not None:
-
-            async def trace(event: str, info: Any) -> None:  # httpcore's trace extension
-                if event.endswith("send_request_body.complete"):
-                    on_sent()
-
-            extensions["trace"] = trace
         all_headers = self._auth(identity)
         if headers:
             all_headers.update(headers)
@@ -110,7 +100,6 @@ class HttpTransport:
                     params=params,
                     headers=all_headers,
                     timeout=httpx.Timeout(limit),
-                    extensions=extensions or None,
                 )
         except TimeoutError:
             err = protocol.transport_error("deadline", self.url, "", limit)

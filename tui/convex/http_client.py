@@ -11,9 +11,10 @@ twin sends a request or two, and importing httpx and asyncio cost more than that
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from tui.convex.errors import (
 )
 from tui.convex.protocol import acting_as_header, client_header, new_request_id, normalize_url
 from tui.convex.results import FunctionResult
-from tui.net.http import AnswerTimeout, ConnectTimeout, HttpSession, Reply
+from tui.net.http import AnswerTimeout, ConnectTimeout, HttpSession, Pending, Reply
 from tui.safety.guard import WriteGuard, WriteKind, WriteRequest
 
 if TYPE_CHECKING:
@@ -88,25 +89,54 @@ class ConvexHttpClient:
     ) -> Reply:
         """Send one request; return the 2xx answer or raise a mapped transport error."""
         limit = self.timeout if timeout is None else timeout
-        all_headers: dict[str, str] = {}
-        if self.admin_key is not None:
-            all_headers["Authorization"] = acting_as_header(self.admin_key.reveal(), identity)
+        all_headers = self._headers(identity, headers)
         body = None
         if json_body is not None:
             body = protocol.json_bytes(json_body)
             all_headers["Content-Type"] = "application/json"
-        all_headers.update(headers or {})
-        try:
+        with self._mapped(limit):
             reply = self._session.request(
                 method, self._prefix + path, body=body, params=params, headers=all_headers,
                 timeout=limit,
             )  # fmt: skip
+        return self._checked(reply)
+
+    def begin_get_json(
+        self, path: str, params: Mapping[str, str] | None = None, *,
+        headers: Mapping[str, str] | None = None, timeout: float | None = None,
+    ) -> PendingJson:  # fmt: skip
+        """Send a GET now; read its JSON answer later (a long poll answered while the caller
+        hands over the last one). Errors are mapped as ``request`` maps them."""
+        limit = self.timeout if timeout is None else timeout
+        with self._mapped(limit):
+            pending = self._session.begin(
+                "GET", self._prefix + path, params=params,
+                headers=self._headers(None, headers), timeout=limit,
+            )  # fmt: skip
+        return PendingJson(self, pending, limit)
+
+    def _headers(
+        self, identity: Mapping[str, Any] | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.admin_key is not None:
+            out["Authorization"] = acting_as_header(self.admin_key.reveal(), identity)
+        out.update(extra or {})
+        return out
+
+    @contextlib.contextmanager
+    def _mapped(self, limit: float) -> Iterator[None]:
+        """The standard library's failures as the protocol's transport errors (scrubbed)."""
+        try:
+            yield
         except (OSError, http.client.HTTPException) as exc:
             detail = self._scrub(str(exc) or type(exc).__name__)
             raise protocol.transport_error(_failure(exc), self.url, detail, limit) from None
+
+    def _checked(self, reply: Reply) -> Reply:
         if reply.status >= 400:
             raise protocol.status_error(
-                reply.status, reply.body, f"{method} {self._prefix + path}", self.url,
+                reply.status, reply.body, f"{reply.method} {reply.path}", self.url,
                 has_key=self.admin_key is not None, scrub=self._scrub,
             )  # fmt: skip
         return reply
@@ -253,6 +283,23 @@ class ConvexHttpClient:
         names = ", ".join(changes)
         self.guard.check(WriteRequest(WriteKind.ENV_CHANGE, f"change env {names}"))
         self.post_json(wire.UPDATE_ENV, wire.env_changes(changes))
+
+
+class PendingJson:
+    """A GET on the wire (``ConvexHttpClient.begin_get_json``)."""
+
+    def __init__(self, client: ConvexHttpClient, pending: Pending, limit: float) -> None:
+        self._client, self._pending, self._limit = client, pending, limit
+
+    def json(self) -> Any:
+        """Block for the answer; the 2xx body parsed, or a mapped error raised."""
+        with self._client._mapped(self._limit):
+            reply = self._pending.answer()
+        return self._client.parse_json(self._client._checked(reply))
+
+    def abort(self) -> None:
+        """Thread-safe: wakes a reader blocked in :meth:`json` (it raises)."""
+        self._pending.abort()
 
 
 def _failure(exc: BaseException) -> protocol.Failure:

@@ -8,7 +8,6 @@ state and rules both share are in tui/convex/logcursor.py.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -56,8 +55,6 @@ class LogStream(LogCursor):
             cursor, history=history, backoff=backoff, on_error=on_error, poll_timeout=poll_timeout
         )
         self._http = http
-        self.sent = asyncio.Event()  # the current poll's request is written
-        self.sent_seen = False  # the transport reports "written" at all
 
     def __aiter__(self) -> AsyncIterator[LogEntry]:
         return self._iterate()
@@ -80,25 +77,10 @@ class LogStream(LogCursor):
             return []
 
     async def _get(self, timeout: float) -> Any:
-        self.sent.clear()
         resp = await self._http.request(
-            "GET", PATH, params=self._params(), headers=DASHBOARD_CLIENT, timeout=timeout,
-            on_sent=self._on_sent,
-        )  # fmt: skip
+            "GET", PATH, params=self._params(), headers=DASHBOARD_CLIENT, timeout=timeout
+        )
         return self._http.parse_json(resp)
-
-    def _on_sent(self) -> None:
-        self.sent.set()
-        self.sent_seen = True
-
-    async def wait_sent(self, timeout: float = 0.05) -> bool:
-        """Until the current poll is on the wire (bounded): a consumer that has work to do
-        with the previous answer lets the next question go out first. False on timeout."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self.sent.wait()
-                return True
-        return False
 
     async def _round_trip(self) -> float:
         """Seconds for a cheap request on the same client (a refusal is an answer too)."""

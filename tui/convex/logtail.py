@@ -1,11 +1,16 @@
-"""The twins' blocking tail of ``/api/stream_function_logs`` over ``ConvexHttpClient``: the
-same cursor, de-duplication, first-answer and lost-lines rules as the console's async
-``LogStream`` (tui/convex/logcursor.py), with ``time.sleep`` between retries."""
+"""The blocking tail of ``/api/stream_function_logs`` over ``ConvexHttpClient`` (the twins, and
+the Logs pane on a thread of its own): the same cursor, de-duplication, first-answer and
+lost-lines rules as the async ``LogStream`` (tui/convex/logcursor.py).
+
+``follow`` sends each answer's next poll before handing the answer over, as `npx convex logs`
+has it on the wire while it prints: a mutation's scheduled follow-up that ends while the
+console paints the mutation's own line is answered at once, not a poll later."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from tui.convex.errors import (
@@ -29,7 +34,18 @@ class JsonGetter(Protocol):
         headers: Mapping[str, str] | None = None, timeout: float | None = None,
     ) -> Any: ...  # fmt: skip
 
+    def begin_get_json(
+        self, path: str, params: Mapping[str, str] | None = None, *,
+        headers: Mapping[str, str] | None = None, timeout: float | None = None,
+    ) -> PendingAnswer: ...  # fmt: skip
+
     def version(self, *, timeout: float | None = None) -> str: ...
+
+
+class PendingAnswer(Protocol):
+    def json(self) -> Any: ...
+
+    def abort(self) -> None: ...
 
 
 class LogTail(LogCursor):
@@ -38,6 +54,8 @@ class LogTail(LogCursor):
     def __init__(self, client: JsonGetter, cursor: float = 0.0, **kw: Any) -> None:
         super().__init__(cursor, **kw)
         self._client = client
+        self._pending: PendingAnswer | None = None
+        self._stopped = threading.Event()
 
     def __iter__(self) -> Iterator[LogEntry]:
         while True:
@@ -50,9 +68,51 @@ class LogTail(LogCursor):
         except Timeout:
             return []
 
+    def _begin(self, timeout: float) -> PendingAnswer:
+        pending = self._client.begin_get_json(PATH, self._params(), headers=DASHBOARD_CLIENT,
+                                              timeout=timeout)  # fmt: skip
+        self._pending = pending
+        if self._stopped.is_set():  # abort() ran while this one was being sent
+            pending.abort()
+        return pending
+
     def _get(self, timeout: float) -> Any:
-        return self._client.get_json(PATH, self._params(), headers=DASHBOARD_CLIENT,
-                                     timeout=timeout)  # fmt: skip
+        return self._begin(timeout).json()
+
+    def abort(self) -> None:
+        """From any thread: ``follow`` returns (an in-flight poll is cut short)."""
+        self._stopped.set()
+        pending = self._pending
+        if pending is not None:
+            pending.abort()
+
+    def follow(self, hand_over: Callable[[list[LogEntry]], object]) -> None:
+        """Until :meth:`abort`: every new entry, an answer's worth at a time (backlog first, as
+        ``history`` says). Transport failures are retried with backoff and reported to
+        ``on_error``; a refused key raises."""
+        ahead: PendingAnswer | None = None
+        while not self._stopped.is_set():
+            try:
+                if self._first:
+                    batch = self._first_poll(self._poll_timeout)
+                else:
+                    if ahead is None:
+                        ahead = self._begin(self._poll_timeout)
+                    batch = self._answered(ahead.json())
+            except FATAL:
+                raise
+            except ConvexTransportError as exc:
+                ahead = None
+                if self._stopped.is_set():
+                    return
+                self._stopped.wait(self._failed(exc))
+                continue
+            try:  # the next question goes out before this answer is handed over
+                ahead = self._begin(self._poll_timeout)
+            except ConvexTransportError:
+                ahead = None  # asked again at the top, where a failure is retried
+            if batch and not self._stopped.is_set():
+                hand_over(batch)
 
     def _round_trip(self) -> float:
         """Seconds for a cheap request on the same client (a refusal is an answer too)."""

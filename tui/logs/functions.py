@@ -4,8 +4,9 @@ Progress entries (their Completion has none), so those rows appear as the lines 
 
 from __future__ import annotations
 
+from tui.convex.logcursor import BACKEND_RING
 from tui.convex.models import LogEntry
-from tui.logs.record import FUNCTIONS, LOG, OUTCOME, Record
+from tui.logs.record import FUNCTIONS, LOG, OUTCOME, Record, marker
 
 
 def records_from_entry(entry: LogEntry) -> list[Record]:
@@ -59,3 +60,14 @@ def outcome_text(entry: LogEntry) -> str:
     if entry.error:
         return f"failure {head} · {entry.error}".strip()
     return f"success {head}".strip()
+
+
+def overflow_marker(arrived: int, when: float | None) -> Record:
+    """The backend's ring overflowed between two polls: say so where the gap is."""
+    return marker(
+        FUNCTIONS,
+        f"lines lost: {arrived:,} executions arrived between two polls and the backend keeps "
+        f"the last {BACKEND_RING:,}; older ones were dropped before they could be read",
+        when=None if when is None else when - 1e-6,
+        trouble=True,
+    )

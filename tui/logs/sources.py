@@ -1,7 +1,6 @@
-"""The Convex sources of the Logs pane, as async loops that hand batches of rows to ``emit``:
-function executions from the log stream (identifying as the dashboard, so lines come
-structured) and deployment events from the audit log. Each reconnects by itself and adds a
-marker row when it loses or regains its server."""
+"""Deployment events for the Logs pane: an async loop over the audit log that hands batches of
+rows to ``emit``, reconnects by itself and adds a marker row when it loses or regains its
+server. (Function executions have a thread of their own: tui/logs/function_thread.py.)"""
 
 from __future__ import annotations
 
@@ -13,66 +12,14 @@ from typing import Any
 
 from tui.convex.client import ConvexClient
 from tui.convex.errors import ConvexTransportError, FunctionError, PermissionDenied
-from tui.convex.logstream import BACKEND_RING
 from tui.convex.values import encode
-from tui.logs.functions import records_from_entry
-from tui.logs.record import EVENT, EVENTS, FUNCTIONS, Record, marker
+from tui.logs.record import EVENT, EVENTS, Record, marker
 from tui.safety.text import clean
 
 Emit = Callable[[list[Record]], object]
 EVENTS_PATH = "_system/frontend/paginatedDeploymentEvents"
 EVENTS_PAGE = 50  # like the dashboard
 EVENTS_POLL_S = 2.0
-
-
-async def follow_functions(client: ConvexClient, emit: Emit, *, history: bool | int = True) -> None:
-    """Forever: the ring's backlog first (like the dashboard), then every new execution."""
-    down: list[str] = []
-
-    def on_error(exc: Exception | None) -> None:
-        if exc is not None and not down:
-            down.append(str(exc))
-            emit(
-                [marker(FUNCTIONS, f"function log stream lost: {exc} — reconnecting", trouble=True)]
-            )
-        elif exc is None and down:
-            down.clear()
-            emit([marker(FUNCTIONS, "function log stream resumed")])
-
-    stream = client.stream_logs(history=history, on_error=on_error)
-    overflows = 0
-    unsent = 0  # polls not seen going out: a transport that never says so is not waited for
-    pending = asyncio.ensure_future(stream.fetch())
-    try:
-        while True:
-            entries = await pending
-            gap = stream.overflow_size if stream.overflows != overflows else 0
-            overflows = stream.overflows
-            # The next poll goes out before these rows are handed over: an execution that ends
-            # while the console paints them (a mutation's scheduled follow-up) is not a poll late.
-            pending = asyncio.ensure_future(stream.fetch())
-            if stream.sent_seen or unsent < 3:
-                unsent += not await stream.wait_sent()
-            else:
-                await asyncio.sleep(0)
-            rows = [r for e in entries for r in records_from_entry(e)]
-            if gap:
-                rows.insert(0, overflow_marker(gap, rows[0].time if rows else None))
-            if rows:
-                emit(rows)
-    finally:
-        pending.cancel()
-
-
-def overflow_marker(arrived: int, when: float | None) -> Record:
-    """The backend's ring overflowed between two polls: say so where the gap is."""
-    return marker(
-        FUNCTIONS,
-        f"lines lost: {arrived:,} executions arrived between two polls and the backend keeps "
-        f"the last {BACKEND_RING:,}; older ones were dropped before they could be read",
-        when=None if when is None else when - 1e-6,
-        trouble=True,
-    )
 
 
 def event_text(doc: dict[str, Any]) -> str:

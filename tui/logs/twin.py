@@ -115,7 +115,7 @@ async def run_twin(
             followers.start(name)
 
     async def functions() -> None:
-        from tui.logs.sources import overflow_marker
+        from tui.logs.functions import overflow_marker
 
         overflows = 0
         while True:

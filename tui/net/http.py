@@ -151,6 +151,9 @@ class HttpSession:
 
     # ------------------------------------------------------------------ requests
 
+    def _deadline(self, timeout: float | None) -> float:
+        return time.monotonic() + (self.timeout if timeout is None else timeout)
+
     def target(self, path: str, params: Mapping[str, str] | None = None) -> str:
         return f"{path}?{urlencode(params)}" if params else path
 
@@ -166,8 +169,7 @@ class HttpSession:
     ) -> Reply:
         """Send one request and read the whole answer within ``timeout`` seconds in all
         (a body that trickles in forever times out too)."""
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        deadline = self._deadline(timeout)
         all_headers = {**self.headers, **(headers or {})}
         target = self.target(path, params)
         conn = self._take()
@@ -197,7 +199,15 @@ class HttpSession:
         path: str,
     ) -> Reply:
         with _closed_on_error(conn, AnswerTimeout(f"no complete answer from {self.origin}")):
-            resp = self._send(conn, method, target, body, headers, deadline)
+            self._write(conn, method, target, body, headers, deadline)
+        return self._receive(conn, method, path, deadline)
+
+    def _receive(
+        self, conn: http.client.HTTPConnection, method: str, path: str, deadline: float
+    ) -> Reply:
+        with _closed_on_error(conn, AnswerTimeout(f"no complete answer from {self.origin}")):
+            _arm(conn, deadline)
+            resp = conn.getresponse()
             chunks: list[bytes] = []
             while True:
                 _arm(conn, deadline)
@@ -212,6 +222,42 @@ class HttpSession:
             self._give_back(conn)
         return Reply(method, path, resp.status, _headers(resp), b"".join(chunks))
 
+    def begin(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Pending:
+        """Send a bodiless request now and read its answer later (``Pending.answer``): the
+        caller works on the last answer while the server holds this one (a long poll)."""
+        deadline = self._deadline(timeout)
+        request = (method, self.target(path, params), path, {**self.headers, **(headers or {})})
+        conn = self._take()
+        pooled = conn is not None
+        if conn is None:
+            conn = self._connect(deadline)
+        with _closed_on_error(conn, AnswerTimeout(f"no complete answer from {self.origin}")):
+            self._write(conn, request[0], request[1], None, request[3], deadline)
+        return Pending(self, conn, request, deadline, pooled)
+
+    def _write(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        deadline: float,
+    ) -> None:
+        if conn.sock is None:
+            conn.timeout = max(deadline - time.monotonic(), 0.001)
+            conn.connect()
+        _arm(conn, deadline)
+        conn.request(method, target, body=body, headers=headers)
+
     def _send(
         self,
         conn: http.client.HTTPConnection,
@@ -221,11 +267,7 @@ class HttpSession:
         headers: dict[str, str],
         deadline: float,
     ) -> http.client.HTTPResponse:
-        if conn.sock is None:
-            conn.timeout = max(deadline - time.monotonic(), 0.001)
-            conn.connect()
-        _arm(conn, deadline)
-        conn.request(method, target, body=body, headers=headers)
+        self._write(conn, method, target, body, headers, deadline)
         _arm(conn, deadline)
         return conn.getresponse()
 
@@ -242,8 +284,7 @@ class HttpSession:
 
         ``timeout`` bounds the connection and the status line; reading the body then waits as
         long as the server is quiet. Close the stream (from any thread) to stop."""
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        deadline = self._deadline(timeout)
         conn = self._connect(deadline)
         with _closed_on_error(conn, AnswerTimeout(f"no answer from {self.origin}")):
             resp = self._send(conn, method, self.target(path, params), None,
@@ -265,6 +306,43 @@ def _closed_on_error(conn: http.client.HTTPConnection, on_timeout: Exception) ->
     except BaseException:
         conn.close()
         raise
+
+
+class Pending:
+    """A request on the wire (``HttpSession.begin``) whose answer is read by :meth:`answer`."""
+
+    def __init__(
+        self,
+        session: HttpSession,
+        conn: http.client.HTTPConnection,
+        request: tuple[str, str, str, dict[str, str]],
+        deadline: float,
+        pooled: bool,
+    ) -> None:
+        self._session, self._conn, self._request = session, conn, request
+        self._deadline, self._pooled = deadline, pooled
+        self._aborted = threading.Event()
+
+    def answer(self) -> Reply:
+        """Block until the whole answer is read (within the request's deadline)."""
+        method, target, path, headers = self._request
+        try:
+            return self._session._receive(self._conn, method, path, self._deadline)
+        except _STALE:
+            if not self._pooled or method != "GET" or self._aborted.is_set():
+                raise
+        # A pooled connection the server had closed meanwhile: once more on a fresh one.
+        s = self._session
+        return s._exchange(s._connect(self._deadline), method, target, None, headers,
+                           self._deadline, path)  # fmt: skip
+
+    def abort(self) -> None:
+        """Thread-safe: a reader blocked in :meth:`answer` wakes with an error."""
+        self._aborted.set()
+        sock = self._conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class Stream:
