@@ -236,8 +236,15 @@ class LogsScreen(LogContainers):
             paint = self._on_timer_update
         except AttributeError:
             return
-        dirty.add(self.lines)
-        dirty.add(self.query_one("#logs-bar", Static))
+        lines = self.lines
+        changed = [lines, self.query_one("#logs-bar", Static)]
+        changed += [bar for bar in lines.scrollbars() if bar._repaint_required]
+        for widget in changed:
+            # Painted here, so the refresh each asked for is taken now: left pending, each
+            # widget's next idle asked the screen to paint it again, unchanged (a second
+            # full pass after every prompt paint).
+            widget._repaint_required = False
+            dirty.add(widget)
         paint()
 
     def _render_bar(self) -> None:

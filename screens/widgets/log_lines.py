@@ -91,6 +91,12 @@ class LogLines(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
+    def scrollbars(self) -> list[Widget]:
+        """The scrollbars Textual has made for this widget so far (none are made here)."""
+        made = (getattr(self, "_vertical_scrollbar", None),
+                getattr(self, "_horizontal_scrollbar", None))  # fmt: skip
+        return [bar for bar in made if isinstance(bar, Widget)]
+
     def shift(self, removed: int) -> None:
         """Rows left the front of the view while paused: keep the same rows on screen."""
         if removed and not self.view.follow:
@@ -111,9 +117,20 @@ class LogLines(ScrollView, can_focus=True):
             return
         # Only this widget's scroll range changed: no screen layout (a `virtual_size` change
         # lays out the whole screen, which cost a frame between a row's arrival and its
-        # paint). `_scroll_update` asks for a layout itself when a scrollbar appears or goes.
+        # paint). `_refresh_scrollbars` asks for a layout itself when a scrollbar appears or
+        # goes. Textual's `_scroll_update` also repaints both scrollbars every time (~1 ms
+        # each); their sizes are reactive, so each repaints itself only when it changed.
         self.set_reactive(Widget.virtual_size, size)
-        self._scroll_update(size)
+        self._refresh_scrollbars()
+        width, height = self.container_size
+        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
+            self.vertical_scrollbar.window_virtual_size = size.height
+            self.vertical_scrollbar.window_size = height - self.scrollbar_size_horizontal
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            self.horizontal_scrollbar.window_virtual_size = size.width
+            self.horizontal_scrollbar.window_size = width - self.scrollbar_size_vertical
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
         self.refresh()
 
     def _wrap_lines(self) -> list[tuple[int, int]]:

@@ -312,3 +312,35 @@ async def test_events_time_wrap_and_clear(sandbox: Any) -> None:
         assert screen_text(screen).count("w" * 50) >= 4  # the long row on several lines
         await pilot.press("ctrl+l")
         assert not screen.view.visible and screen.view.dropped == 0
+
+
+async def test_rows_after_a_quiet_spell_are_painted_in_one_pass(sandbox: Any) -> None:
+    """A prompt paint takes the refresh each widget asked for: nothing is left for the screen's
+    next frame to paint again (it used to repaint the pane, unchanged, after every one), and
+    the horizontal scrollbar, unchanged by a new row, is not repainted."""
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        screen.inbox.put([Record(float(i), "box", CONTAINER, f"q{i}", "stdout") for i in range(80)])
+        screen._drain_now()  # a first screenful: both scrollbars are there now
+        await pilot.pause()
+        lines = screen.lines
+        horizontal = lines.horizontal_scrollbar
+        assert lines.show_horizontal_scrollbar and lines.show_vertical_scrollbar
+        painted: list[str] = []
+        original = lines.render_line
+
+        def spy(y: int) -> Any:
+            strip = original(y)
+            painted.extend(t for t in ("late-row",) if t in "".join(s.text for s in strip))
+            return strip
+
+        lines.render_line = spy  # type: ignore[method-assign]
+        screen.inbox.put([Record(100.0, "box", CONTAINER, "late-row", "stdout")])
+        screen._drain_now()
+        assert painted == ["late-row"]  # on screen in this turn of the loop
+        waiting = [w for w in (lines, screen.query_one("#logs-bar"), horizontal)
+                   if w._repaint_required]  # fmt: skip
+        assert waiting == [] and not screen._dirty_widgets
