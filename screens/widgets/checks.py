@@ -25,9 +25,12 @@ def checks_text(checks: Iterable[Check], variables: Mapping[str, str], *, fixes:
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(no_wrap=True, width=1)
     grid.add_column(ratio=1, overflow="fold")
+    # The body's colour is spelled out: left to the widget, a Rich table inside a Static came
+    # out in the background's colour on some frames (the notices on the Status pane, invisible).
+    foreground = variables.get("foreground", "")[:7] or None
     for check in checks:
         color = variables.get(_TONE[check.status], "")[:7]
-        body = Text()
+        body = Text(style=Style(color=foreground))
         body.append(clean_line(check.title), Style(bold=True))
         body.append(f": {clean_line(check.message)}")
         if fixes and check.fix and check.status != "ok":

@@ -1,22 +1,32 @@
-"""The key footer, fitted to the terminal's width: whole keys only, `? Help` and the palette kept.
+"""The key footer: one widget that draws every key on one line, fitted to the terminal's width
+(whole keys, `? Help` and the palette kept).
 
-Textual's Footer lays every key out in one row and lets the row run past the screen's edge; the
-palette key is docked over the right end. At 80 columns the overflowing row showed through the
-palette key's right margin (`^p paletter`) and a key was cut mid-word (`d De`). This footer
-hides the keys that do not fit instead (the last ones first, `? Help` never), so the row never
-overflows and nothing is drawn under the palette key.
+Textual's Footer is a widget per key (a dozen or more on every pane), each styled, laid out and
+painted on its own: ~30 ms of every pane's first frame (issue 19). This one draws the same line
+(compact Footer's look: bold key in `$footer-key-foreground`, its description, a cell between
+keys, the palette key at the right edge on `$panel`) from the screen's active bindings, and
+rebuilds it only when they change. Like Textual's, a key is clicked with the mouse (disabled
+ones ring the bell), shows its tooltip, and lights up under the pointer.
+
+At 80 columns Textual's row ran past the screen's edge under the palette key (`^p paletter`, a
+key cut mid-word); here the keys that do not fit are left out, the last ones first, `? Help`
+never.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from textual import events
+from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 # Kept whatever the width: the way to every other key.
 ESSENTIAL_ACTIONS = frozenset({"help"})
+GAP = 1  # the cell between two keys (compact Footer's margin)
 
 
 def fit_keys(widths: list[int], essential: list[bool], room: int) -> list[bool]:
@@ -33,84 +43,141 @@ def fit_keys(widths: list[int], essential: list[bool], room: int) -> list[bool]:
     return shown
 
 
-class ConsoleFooter(Footer):
-    """`Footer(compact=True)` that never overflows its row (see the module docstring), and
-    rebuilds its keys only when they change.
+@dataclass(frozen=True)
+class FooterItem:
+    """One key on the footer, as the screen's bindings give it."""
 
-    Textual's footer recomposes on every bindings signal (each focus change, each pane switch:
-    several a switch), 5-20 ms each; most signals leave the keys as they were."""
+    key: str  # what a click presses
+    display: str  # how the key is written (`^p`, `?`)
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+    @property
+    def width(self) -> int:
+        """Cells it takes, without the gap after it."""
+        text = self.display + (f" {self.description}" if self.description else "")
+        return cell_len(text)
+
+
+class ConsoleFooter(Widget, can_focus=False):
+    """Docked at the bottom of each pane (styles/app.tcss)."""
+
+    ALLOW_SELECT = False
+    hover: reactive[int | None] = reactive(None)  # the item under the pointer
 
     def __init__(self) -> None:
-        super().__init__(compact=True)
-        # Textual's footer composes empty, then again on the first bindings signal (a second
-        # build of every key on the first frame). The screen's bindings are known at compose.
-        self._bindings_ready = True
-        self._shown: tuple[object, ...] | None = None  # the keys on display
-        self._pending = False  # a rebuild is scheduled: it reads the bindings of its own time
+        super().__init__()
+        self._items: tuple[FooterItem, ...] = ()
+        self._palette: FooterItem | None = None
+        self._spans: list[tuple[int, int, FooterItem]] = []  # (start, end, item) on screen
 
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
-            return
-        if self._pending or self._keys() == self._shown:
-            return
-        self._pending = True
-        self.call_after_refresh(self._rebuild)
-
-    async def _rebuild(self) -> None:
-        self._pending = False
-        keys = self._keys()
-        if keys != self._shown:
-            await self.recompose()
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._keys()
-        yield from super().compose()
-
-    async def recompose(self) -> None:
-        await super().recompose()
-        self._fit()
-
-    def _keys(self) -> tuple[object, ...]:
-        """What the footer would show: each shown binding's key, action, label and state."""
-        if not self.is_attached:
-            return ()
-        return tuple(
-            (binding.key, binding.action, binding.description, enabled, tooltip)
-            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
-            if binding.show or binding.action == "command_palette"
-        )
+    # ------------------------------------------------------------ the keys
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.call_after_refresh(self._fit)
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self._read_bindings()
 
-    def on_resize(self) -> None:
-        self._fit()
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _fit(self) -> None:
-        keys: list[Widget] = []
-        palette_width = 0
-        for child in self.children:
-            if child.has_class("-command-palette"):
-                palette_width = _cells(child)
-            else:
-                keys.append(child)
-        if not keys:
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._read_bindings()
+
+    def _read_bindings(self) -> None:
+        items: list[FooterItem] = []
+        palette: FooterItem | None = None
+        app = self.app
+        seen: set[str] = set()
+        for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
+            if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                palette = FooterItem(binding.key, app.get_key_display(binding),
+                                     binding.description, binding.action, enabled,
+                                     binding.tooltip or binding.description)  # fmt: skip
+                continue
+            if not binding.show or binding.action in seen:
+                continue  # one key per action, as Textual's footer shows it
+            seen.add(binding.action)
+            items.append(FooterItem(binding.key, app.get_key_display(binding),
+                                    binding.description, binding.action, enabled,
+                                    tooltip))  # fmt: skip
+        if (tuple(items), palette) != (self._items, self._palette):
+            self._items, self._palette = tuple(items), palette
+            self.hover = None
+            self.refresh()
+
+    @property
+    def shown(self) -> list[FooterItem]:
+        """The keys on screen now, left to right (the palette key last)."""
+        return [item for _, _, item in self._spans]
+
+    # ------------------------------------------------------------ drawing
+
+    def _layout(self, width: int) -> list[tuple[int, int, FooterItem]]:
+        palette = self._palette
+        palette_width = palette.width + 1 if palette is not None else 0  # its leading cell
+        items = self._items
+        widths = [item.width + GAP for item in items]
+        essential = [item.action in ESSENTIAL_ACTIONS for item in items]
+        spans: list[tuple[int, int, FooterItem]] = []
+        x = 0
+        for item, show in zip(items, fit_keys(widths, essential, width - palette_width),
+                              strict=True):  # fmt: skip
+            if show:
+                spans.append((x, x + item.width, item))
+                x += item.width + GAP
+        if palette is not None:
+            spans.append((width - palette.width - 1, width, palette))
+        return spans
+
+    def render(self) -> Content:
+        width = self.size.width
+        self._spans = spans = self._layout(width)
+        parts: list[Content] = []
+        x = 0
+        for n, (start, end, item) in enumerate(spans):
+            is_palette = item is self._palette
+            if start > x:
+                parts.append(Content(" " * (start - x)))
+            base = "on $panel" if is_palette else ""
+            if n == self.hover:
+                base = "$footer-key-foreground on $block-hover-background"
+            if not item.enabled:
+                base += " dim"
+            if is_palette:  # its leading cell: the filler's style unless lit or dimmed
+                parts.append(Content.styled(" ", base) if n == self.hover else Content(" "))
+            parts.append(Content.styled(item.display, f"bold $footer-key-foreground {base}"))
+            if item.description:
+                text = f" {item.description}"
+                parts.append(Content.styled(text, f"$footer-description-foreground {base}"))
+            x = end
+        return Content.assemble(*parts)
+
+    # ------------------------------------------------------------ the mouse
+
+    def _at(self, x: int) -> int | None:
+        for n, (start, end, _item) in enumerate(self._spans):
+            if start <= x < end:
+                return n
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hover = self._at(event.x)
+        tooltip = self._spans[self.hover][2].tooltip if self.hover is not None else ""
+        self.tooltip = tooltip or None
+
+    def on_leave(self) -> None:
+        self.hover = None
+        self.tooltip = None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        n = self._at(event.x)
+        if n is None:
             return
-        widths = [_cells(key) for key in keys]
-        essential = [isinstance(k, FooterKey) and k.action in ESSENTIAL_ACTIONS for k in keys]
-        room = self.size.width - palette_width
-        for key, show in zip(keys, fit_keys(widths, essential, room), strict=True):
-            key.display = show
-
-
-def _cells(widget: Widget) -> int:
-    """The cells a footer item takes: its text plus horizontal margin, padding and border."""
-    styles = widget.styles
-    if isinstance(widget, FooterKey):
-        content = widget.render().cell_len
-    else:
-        content = widget.get_content_width(widget.size, widget.size)
-    gutter = styles.gutter.width  # padding + border
-    return content + gutter + styles.margin.left + styles.margin.right
+        item = self._spans[n][2]
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()

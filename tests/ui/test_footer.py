@@ -1,11 +1,11 @@
-"""The footer fits its row: whole keys, `? Help` kept, nothing under the palette key."""
+"""The footer fits its row: whole keys, `? Help` kept, nothing under the palette key; a key is
+clicked with the mouse and lights up under the pointer."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from textual.widgets._footer import FooterKey
 
 from screens.app import make_app
 from screens.widgets.footer import ConsoleFooter, fit_keys
@@ -46,8 +46,25 @@ async def test_no_pane_footer_overflows(size: tuple[int, int]) -> None:
             await pilot.pause()
             footer = app.screen.query_one(ConsoleFooter)
             await pilot.pause()
-            shown = [k for k in footer.query(FooterKey) if k.display]
+            text = "".join(seg.text for seg in footer.render_line(0))
+            shown = footer.shown
             assert any(k.action == "help" for k in shown), pane
-            assert footer.virtual_size.width <= footer.size.width, pane
-            right = max(k.region.right for k in shown)
-            assert right == size[0], f"{pane}: the palette key ends at the edge"
+            assert len(text.rstrip()) == size[0], f"{pane}: the palette key ends at the edge"
+            for key in shown:  # whole keys only, each where the line has it
+                assert f"{key.display} {key.description}" in text, (pane, key)
+            assert text.rstrip().endswith("^p palette"), pane
+
+
+async def test_a_click_presses_the_key_and_the_pointer_lights_it() -> None:
+    app = make_app(settings(), prober=FakeProber(), docker=FakeDocker(), clock=fixed_clock,
+                   connect_convex=False)  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        footer = app.screen.query_one(ConsoleFooter)
+        await pilot.pause()
+        spans = {item.action: (start, end) for start, end, item in footer._spans}
+        start, _end = spans["help"]
+        await pilot.hover(ConsoleFooter, offset=(start, 0))
+        assert footer.hover is not None and footer.shown[footer.hover].action == "help"
+        await pilot.click(ConsoleFooter, offset=(start, 0))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"

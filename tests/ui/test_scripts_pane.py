@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, RichLog
-from textual.widgets._footer import FooterKey
 
 from screens.app import ConsoleApp, make_app
 from screens.scripts import ScriptsScreen
+from screens.widgets.footer import ConsoleFooter
 from tests.scripts.workspaces import make_workspace
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, FakeProber, fixed_clock, settings
@@ -188,7 +188,7 @@ async def test_demo_without_workspace_explains_instead_of_offering_a_deploy(
         text = str(explainer.render())
         assert "deploy:functions, dev:backend" in text and "convex-tui demo --project" in text
         assert str(empty) in text
-        footer_actions = {k.action for k in app.screen.query(FooterKey) if k.display}
+        footer_actions = {k.action for k in app.screen.query_one(ConsoleFooter).shown}
         assert "run" not in footer_actions and "dev" not in footer_actions
         assert "help" in footer_actions
         await pilot.press("b", "r", "enter")  # hidden script keys: nothing happens
