@@ -91,6 +91,15 @@ class PaneScreen(Screen[None]):
         # the App may paint now (see ConsoleApp.delay_update).
         self.host.switch_shown()
 
+    def _compositor_refresh(self) -> None:
+        # A frame asked for while the App holds repaints (its start-up batch, a pane switch)
+        # is rendered by Textual and then dropped by `App._display`: ~14 ms of the first
+        # frame. It is left to the first frame after the hold instead.
+        if self.app._batch_count and self is self.app.screen:
+            self._repaint_required = True
+            return
+        super()._compositor_refresh()
+
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield from self.compose_body()
