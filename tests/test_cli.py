@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.cli import build_parser, main
 
@@ -45,3 +47,39 @@ def test_headless_commands_warn_about_a_malformed_env_file(
     assert code != 0  # nothing listens there
     assert f"warning: {env}:2: cannot parse line" in err
     assert "fix or remove that line" in err
+
+
+FLAG_WORDS = ["--url", "http://h:1", "--profile", "prod", "--read-only", "--unlock", "prod",
+              "--admin-key", "k", "--env-file", "e", "--config", "c", "--project-dir", "d",
+              "--bogus", "-h", "--url"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(FLAG_WORDS), max_size=6))
+def test_the_consoles_quick_parser_agrees_with_the_whole_one(argv: list[str]) -> None:
+    """The console's start-up parses its flags without building the subcommands; what it
+    accepts it reads as the whole parser does, and what it refuses goes to the whole parser."""
+    from tui.cli import _Reparse, command_of, names_no_command
+
+    if not names_no_command(argv):
+        return
+    whole = build_parser(only=command_of(argv))
+    try:
+        expected: object = whole.parse_args(argv)
+    except SystemExit as exc:
+        expected = ("exit", exc.code)
+    try:
+        got: object = build_parser(only="console", no_command=True).parse_args(argv)
+    except _Reparse:
+        assert isinstance(expected, tuple) and expected[1] != 0  # refused by both
+        return
+    assert got == expected
+
+
+def test_a_bad_console_flag_gets_the_whole_parsers_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --bogus" in err and "COMMAND" in err  # the full usage

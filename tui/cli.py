@@ -7,10 +7,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from tui import __version__
-from tui.logs.twin_flags import add_twin_flags
 
 if TYPE_CHECKING:
     from tui.config import Settings
@@ -79,6 +78,18 @@ def _columns() -> int:
     return columns or 80
 
 
+class _Quick(argparse.ArgumentParser):
+    """The console's flags alone; anything it cannot parse is left to the whole parser, whose
+    message (and usage line) is the one printed."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Reparse(message)
+
+
+class _Reparse(Exception):
+    pass
+
+
 class _Unbuilt(argparse.ArgumentParser):
     """Stands in for a subcommand that is not running: its flags are never built."""
 
@@ -117,11 +128,31 @@ def command_of(argv: Sequence[str]) -> str | None:
     return "console"
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def names_no_command(argv: Sequence[str]) -> bool:
+    """Only deployment flags (the console, as most runs are): no subcommand, no --help."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help") or not word.startswith("-") or word == "--":
+            return False
+        if word in VALUE_FLAGS:
+            next(words, None)
+    return True
+
+
+def build_parser(
+    only: str | None = None, *, no_command: bool = False
+) -> argparse.ArgumentParser:
     """The whole command line; with ``only``, just that subcommand's flags are built (the
-    others are listed, for --help and for choosing): a twin pays for its own flags alone."""
+    others are listed, for --help and for choosing): a twin pays for its own flags alone.
+    ``no_command`` (see `names_no_command`): the deployment flags alone, no subcommands (a
+    dozen parsers and their modules the console's start-up does not need, ~10 ms)."""
     common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     _common(common)
+    if no_command:
+        quick = _Quick(prog="convex-tui", parents=[common], add_help=False)
+        quick.add_argument("--version", action="version", version=f"convex-tui {__version__}")
+        quick.set_defaults(command=None)
+        return quick
     sub_common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     _common(sub_common, suppress=True)
     parser = argparse.ArgumentParser(
@@ -192,6 +223,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     logs.add_argument("--jsonl", action="store_true", help="raw entries, one JSON per line")
     logs.add_argument("--follow", action="store_true", help="keep streaming new entries")
+    from tui.logs.twin_flags import add_twin_flags
+
     add_twin_flags(logs)  # the Logs pane's filter model: --filter, --level, --containers, …
     from tui.data.twin_flags import add_parser as add_data_parser
 
@@ -251,7 +284,11 @@ CONSOLE_COMMANDS = frozenset({"console", "demo", "serve"})
 
 def main(argv: Sequence[str] | None = None, console: ConsoleEntry | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(only=command_of(words)).parse_args(words)
+    only = command_of(words)
+    try:
+        args = build_parser(only=only, no_command=names_no_command(words)).parse_args(words)
+    except _Reparse:
+        args = build_parser(only=only).parse_args(words)
     command = args.command or "console"
     try:
         return _dispatch(command, args, console)
