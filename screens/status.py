@@ -101,7 +101,7 @@ class StatusScreen(ContainerActions):
     def on_mount(self) -> None:
         containers = self.query_one("#containers", DataTable)
         for label in CONTAINER_COLUMNS:
-            containers.add_column(label, key=label)
+            containers.add_column(Text(label), key=label)  # a Text: no markup parse
         self.watch(self.app, "theme", lambda _: self._redraw(), init=False)
         self.watch(self.app, "context", lambda _: self.retarget(), init=False)
         self.watch(self.app, "convex_generation", self._convex_ready, init=True)

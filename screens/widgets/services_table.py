@@ -78,7 +78,7 @@ class ServicesTable(DataTable[Text]):
         # can arrive with the first frame) would keep the label-wide columns in its caches.
         for i, label in enumerate(labels):
             width = max([cell_len(label), *(c[i].cell_len for _, c in shown)])
-            self.add_column(label, key=label, width=width)
+            self.add_column(Text(label), key=label, width=width)  # a Text: no markup parse
         for key, cells in shown:
             self.add_row(*cells, key=key)
         if self.row_count:
