@@ -141,7 +141,10 @@ class LineDecoder:
         return [(sid, _split(payload[: cut + 1]))]
 
     def flush(self) -> list[tuple[int, list[str]]]:
-        out = [(sid, _split(rest + b"\n")) for sid, rest in self._partial.items() if rest]
+        # What is left holds no newline (feed cut at the last one): one line, as it came (a
+        # trailing CR is kept: no newline followed it).
+        out = [(sid, [rest.decode("utf-8", "replace")]) for sid, rest in self._partial.items()
+               if rest]  # fmt: skip
         self._partial = {STDOUT: b"", STDERR: b""}
         return out
 
