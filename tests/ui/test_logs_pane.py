@@ -344,3 +344,46 @@ async def test_rows_after_a_quiet_spell_are_painted_in_one_pass(sandbox: Any) ->
         waiting = [w for w in (lines, screen.query_one("#logs-bar"), horizontal)
                    if w._repaint_required]  # fmt: skip
         assert waiting == [] and not screen._dirty_widgets
+
+
+async def test_the_scrollbar_repaints_only_when_its_thumb_moves(sandbox: Any) -> None:
+    """Following a long log, a new row changes the bar's range and position but not one of its
+    cells: it is not repainted. Scrolling away moves the thumb, and the bar shows it."""
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        screen.inbox.put([Record(float(i), "box", CONTAINER, f"r{i}", "stdout")
+                          for i in range(3000)])  # fmt: skip
+        screen._drain_now()
+        await pilot.pause()
+        lines = screen.lines
+        bar = lines.vertical_scrollbar
+
+        def thumb_rows() -> list[int]:
+            strips = bar.render_lines(bar.size.region)
+            return [y for y, strip in enumerate(strips)
+                    if any(seg.style and (seg.style.reverse or seg.text.strip())
+                           for seg in strip)]  # fmt: skip
+
+        assert thumb_rows() and max(thumb_rows()) == bar.size.height - 1  # at the bottom
+        drawn: list[object] = []
+        original = bar.render
+
+        def counted() -> Any:
+            drawn.append(1)
+            return original()
+
+        bar.render = counted  # type: ignore[method-assign]
+        screen.inbox.put([Record(5000.0, "box", CONTAINER, "one more", "stdout")])
+        screen._drain_now()
+        await pilot.pause()
+        assert lines.view.visible[-1].text == "one more"
+        assert drawn == []  # same cells: not drawn again
+        bar.render = original  # type: ignore[method-assign]
+        lines.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert bar._repaint_required or min(thumb_rows()) == 0
+        await pilot.pause()
+        assert min(thumb_rows()) == 0  # the thumb moved to the top, on screen
