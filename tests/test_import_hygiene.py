@@ -49,6 +49,17 @@ def test_the_first_frame_imports_no_other_pane() -> None:
     assert not later & loaded, sorted(later & loaded)
 
 
+def test_no_pane_imports_the_convex_client() -> None:
+    """A pane visited before the client has connected (within a second of launch) imports its
+    module on the event loop: the client's stack (httpx, websockets: ~100 ms) stays with the
+    connection, which imports it on a thread (issue 19: the Data pane's first visit took 190 ms
+    when tui.data.edits imported the client for one marker)."""
+    panes = ["screens.logs", "screens.functions", "screens.data", "screens.env", "screens.scripts"]
+    loaded = loaded_after_import(["screens.app", *panes])
+    client = {"tui.convex.client", "tui.convex.http", "httpx", "websockets"}
+    assert not client & loaded, sorted(client & loaded)
+
+
 # ---------------------------------------------------------------- the twins (issue 19)
 
 # Nothing a twin needs: the console's stack, the async client, the Docker SDK, JSON5 for plain

@@ -18,10 +18,10 @@ from typing import Any, Literal
 import json5
 
 from tui.convex import values
-from tui.convex.client import UNSET
 from tui.convex.models import ClearProgress
 from tui.convex.validators import ArgValidationError, from_json
 from tui.convex.values import Value
+from tui.convex.wire import UNSET
 from tui.data.cells import SYSTEM_FIELDS, compact
 from tui.data.filters import parse_value
 
