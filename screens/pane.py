@@ -85,8 +85,21 @@ class ConsoleHost(Protocol):
 class PaneScreen(Screen[None]):
     """Subclasses implement `compose_body`."""
 
+    # Suspended since its styles were last refreshed: the next resume restyles it.
+    _stale_styles = False
+
+    @on(events.ScreenSuspend)
+    def _suspended(self) -> None:
+        self._stale_styles = True
+
     @on(events.ScreenResume)
-    def _resumed(self) -> None:
+    def _resumed(self, event: events.ScreenResume) -> None:
+        # Textual restyles every node of a screen on each resume, and a mode's first showing
+        # resumes it twice (`_init_mode`, then `switch_mode`): three stylings of a tree that was
+        # styled as it mounted, ~40% of a first visit (issue 19). A screen never suspended
+        # since has nothing to catch up on (a class or focus change restyles its node at once).
+        event.refresh_styles = self._stale_styles
+        self._stale_styles = False
         # After the pane's own resume handlers (this class comes after theirs in the MRO):
         # the App may paint now (see ConsoleApp.delay_update).
         self.host.switch_shown()
