@@ -7,6 +7,7 @@ import asyncio
 import gc
 import importlib
 import inspect
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -25,7 +26,14 @@ PANE_CLASSES = {
 
 
 def pane_screen(pane: str) -> Screen[Any]:
-    module = importlib.import_module(f"screens.{pane}")
+    name = f"screens.{pane}"
+    imported = name not in sys.modules  # not prewarmed: the first visit imports it
+    module = importlib.import_module(name)
+    if imported:
+        # As prewarm_panes does: what the import built lives for the session, out of the
+        # collector's reach. Left in, it made the next full collection traverse every pane
+        # imported so far: 30 ms, seen inside a first visit in tmux (issue 19).
+        gc.freeze()
     return cast("Screen[Any]", getattr(module, PANE_CLASSES[pane])())
 
 
