@@ -39,6 +39,7 @@ from tui.status.services import ContainerBackend, Prober, ServiceProber
 from tui.status.status_view import HeaderState
 
 FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, or this late
+FIRST_FRAME_S = 0.1  # a first frame is written to the terminal by then
 
 if TYPE_CHECKING:
     from screens.pane import FollowersFactory
@@ -147,6 +148,12 @@ class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the f
         # the GIL even in a thread) starts once the first probe's answer is on screen, or after
         # FIRST_PAINT_S at the latest: nothing on the first frame needs it (issue 19).
         self._client_timer = self.set_timer(FIRST_PAINT_S, self._start_first_client)
+        if self.header_state.http != "unknown":
+            # The early probe answered before the App mounted (the usual case): the client
+            # starts as soon as the first frame is on the terminal, not FIRST_PAINT_S later (the
+            # panes have their data and are warm a second sooner). Not at once: its import would
+            # hold the GIL while Textual's writer thread sends that frame.
+            self.set_timer(FIRST_FRAME_S, self._start_first_client)
 
     async def on_unmount(self) -> None:
         await self._close_context(self.context, self.convex)

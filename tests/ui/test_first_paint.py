@@ -117,6 +117,21 @@ async def test_an_early_answer_is_on_the_first_frame(sandbox: SandboxThread) -> 
         assert "up" in _row_text(table, 1)
 
 
+async def test_an_early_answer_starts_the_client_after_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a real start the probe's answer is in the header before the App mounts (tmux:
+    ~0.6 s to "ws connected"): the client then starts right after the first frame, not at
+    the FIRST_PAINT_S fallback (it waited a second, and the panes were warmed only then)."""
+    import dataclasses
+
+    monkeypatch.setattr(app_module, "FIRST_PAINT_S", 60.0)  # only the first frame may start it
+    app = make_app(settings(), prober=GatedProber(), docker=FakeDocker(), clock=fixed_clock)
+    app.header_state = dataclasses.replace(app.header_state, http="up")  # answered already
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.convex is not None, timeout=10, what="the client")
+
+
 async def test_the_panes_are_read_while_the_first_screen_is_up(sandbox: SandboxThread) -> None:
     """Once the client is up, every pane's module is imported and its stylesheet read in the
     background: the first switch to a pane costs its compose only (issue 19)."""
