@@ -139,9 +139,7 @@ def names_no_command(argv: Sequence[str]) -> bool:
     return True
 
 
-def build_parser(
-    only: str | None = None, *, no_command: bool = False
-) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, no_command: bool = False) -> argparse.ArgumentParser:
     """The whole command line; with ``only``, just that subcommand's flags are built (the
     others are listed, for --help and for choosing): a twin pays for its own flags alone.
     ``no_command`` (see `names_no_command`): the deployment flags alone, no subcommands (a
