@@ -139,7 +139,8 @@ async def test_add_edit_remove_cross_checked(sandbox: SandboxThread, tmp_path: P
         screen = await open_env(pilot)
         await pilot.press("a")
         await fill_dialog(pilot, name, "first value")
-        assert "npx convex env set UI_ENV_ROUNDTRIP '<value>'" in screen_text(app)
+        await until(pilot, lambda: "npx convex env set UI_ENV_ROUNDTRIP '<value>'"
+                    in screen_text(app), what="the command shown")  # fmt: skip
         assert "first value" not in screen_text(app)
         await pilot.press("y")
         await until(pilot, lambda: (screen.deployed or {}).get(name) == "first value")
@@ -157,8 +158,8 @@ async def test_add_edit_remove_cross_checked(sandbox: SandboxThread, tmp_path: P
 
         await select(pilot, name)
         await pilot.press("d")
-        await pilot.pause()
-        assert "npx convex env remove UI_ENV_ROUNDTRIP" in screen_text(app)
+        await until(pilot, lambda: "npx convex env remove UI_ENV_ROUNDTRIP" in screen_text(app),
+                    what="the command shown")  # fmt: skip
         await pilot.press("y")
         await until(pilot, lambda: screen.deployed is not None and name not in screen.deployed)
         assert not any(line.startswith(f"{name}=") for line in cli_env_list(sandbox, tmp_path))
@@ -228,8 +229,13 @@ async def test_local_side_diff_and_apply(sandbox: SandboxThread, tmp_path: Path)
     app = build(sandbox, project)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_env(pilot)
+
+        def local_side_drawn() -> bool:  # the tables lay their new rows out when idle
+            shown = screen_text(app)
+            return ".env.convex.local:3" in shown and "missing on the deployment" in shown
+
+        await until(pilot, local_side_drawn, what="the local side on screen")
         text = screen_text(app)
-        assert ".env.convex.local:3" in text and "missing on the deployment" in text
         assert sandbox.admin_key not in text
         assert "CONVEX_SITE_ORIGIN = JWT_ISSUER" in text  # the doctor's relationship check
         assert "JWT_PRIVATE_KEY" in text
@@ -239,13 +245,14 @@ async def test_local_side_diff_and_apply(sandbox: SandboxThread, tmp_path: Path)
         assert screen.checks[row].status == "warn"
         table.focus()
         table.move_cursor(row=row)
-        await pilot.pause()
+        await until(pilot, lambda: "not process.env.CONVEX_SITE_URL" in screen_text(app),
+                    what="the highlighted check's message")  # fmt: skip
         text = screen_text(app)
         assert "not process.env.CONVEX_SITE_URL" in text
         assert "fix: set domain: process.env.CONVEX_SITE_URL" in text
         await pilot.press("A")
-        await pilot.pause()
-        assert "npx convex env set ENABLE_RAG '<value>'" in screen_text(app)
+        await until(pilot, lambda: "npx convex env set ENABLE_RAG '<value>'" in screen_text(app),
+                    what="the command shown")  # fmt: skip
         await pilot.press("y")
         await until(pilot, lambda: (screen.deployed or {}).get("ENABLE_RAG") == "true")
         assert deployment_env(sandbox)["JWT_ISSUER"] == "http://127.0.0.1:3211"
