@@ -8,7 +8,7 @@ import gc
 import importlib
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -64,12 +64,17 @@ def pane_css_paths(cls: type[Screen[Any]]) -> list[Path]:
     return [(here / path).resolve() for path in paths]
 
 
-async def prewarm_panes(app: App[Any]) -> list[str]:
+async def prewarm_panes(
+    app: App[Any], keys_quiet: Callable[[], Awaitable[None]] | None = None
+) -> list[str]:
     """Import every pane's module and read its stylesheet while the user reads the first
     screen: a first switch then costs a compose, not an import and a parse (issue 19). One
-    pane at a time, each import on a thread, so a key typed meanwhile waits one pane at most."""
+    pane at a time, each import on a thread, each after the keys have paused (``keys_quiet``),
+    so a key typed meanwhile waits one pane at most."""
     done = []
     for pane, name in PANE_CLASSES.items():
+        if keys_quiet is not None:
+            await keys_quiet()
         module = await asyncio.to_thread(importlib.import_module, f"screens.{pane}")
         for path in pane_css_paths(getattr(module, name)):
             if not app.stylesheet.has_source(str(path), ""):

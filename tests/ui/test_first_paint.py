@@ -165,3 +165,30 @@ async def test_a_pane_switch_paints_once_the_pane_has_resumed() -> None:
         await pilot.press("1")
         await until(pilot, lambda: type(app.screen).__name__ == "StatusScreen", what="back")
         await until(pilot, lambda: not app._batch_count, what="released again", timeout=5)
+
+
+async def test_background_warm_up_waits_for_the_keys_to_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client's import and the panes' reading hold the GIL beside the key that is being
+    painted: they wait until the keys pause (KEY_QUIET_S), FIRST_PAINT_S at most."""
+    import time
+
+    monkeypatch.setattr(app_module, "FIRST_PAINT_S", 60.0)
+    app = make_app(settings(), prober=GatedProber(), docker=FakeDocker(), clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app._last_key = time.monotonic() + 3600  # keys keep coming
+        app._start_first_client()
+        assert app._client_timer is not None and not _connecting(app), "deferred for the keys"
+        app._warm_by = time.monotonic() - 1  # past the bound: starts whatever the keys do
+        app._start_first_client()
+        assert app._client_timer is None
+        await until(pilot, lambda: app.convex is not None, what="the client")
+        started = time.monotonic()
+        await app.keys_quiet(bound=0.2)  # keys keep coming: returns at the bound
+        assert time.monotonic() - started >= 0.2
+        app._last_key = 0.0
+        started = time.monotonic()
+        await app.keys_quiet(bound=30)  # no key for long: returns at once
+        assert time.monotonic() - started < 5
