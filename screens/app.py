@@ -10,13 +10,11 @@ import asyncio
 import dataclasses
 import importlib
 import sys
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -27,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
+from screens.keys_first import KeysFirst
 from screens.modes import pane_screen, prewarm_panes, without_reparse
 from screens.painting import Painting
 from screens.pane import ConsoleContext, PaneScreen, PaneTarget
@@ -42,9 +41,6 @@ from tui.status.status_view import HeaderState
 
 FIRST_PAINT_S = 1.0  # the Convex client starts after the first probe's answer, or this late
 FIRST_FRAME_S = 0.1  # a first frame is written to the terminal by then
-# Background warm-up (the client's import, the panes' reading) waits for the keys to pause
-# this long: on the GIL beside it, each key's repaint took up to twice as long.
-KEY_QUIET_S = 0.15
 
 if TYPE_CHECKING:
     from screens.pane import FollowersFactory
@@ -93,7 +89,7 @@ def default_loader(base: Settings) -> SettingsLoader:
     return load
 
 
-class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the frames
+class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' children; the frames
     TITLE = "convex-tui"
     # The Status pane is the first mode itself: no default screen shown, suspended and switched
     # from at start (two more screen resumes, each re-composing the footer: issue 19).
@@ -124,8 +120,6 @@ class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the f
         self._connect_convex = connect_convex
         self._client_timer: Timer | None = None
         self._prewarmed = False  # the panes are imported once the first screen is up
-        self._last_key = 0.0  # time.monotonic() of the last key pressed
-        self._warm_by = 0.0  # the client starts by then whatever the keys do
         self.convex: Any = None  # tui.convex.client.ConvexClient once connected (lazy import)
         super().__init__()
         self.set_theme_before_css(settings.theme)
@@ -175,33 +169,12 @@ class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the f
             await convex.close()
 
     def _start_first_client(self) -> None:
-        if self._client_timer is None:
-            return
-        now = time.monotonic()
-        if not self._warm_by:
-            self._warm_by = now + FIRST_PAINT_S
-        quiet_in = KEY_QUIET_S - (now - self._last_key)
-        if quiet_in > 0 and now < self._warm_by:  # keys are coming: they go first
-            self.set_timer(min(quiet_in, self._warm_by - now), self._start_first_client)
-            return
+        if self._client_timer is None or self.keys_defer(self._start_first_client, FIRST_PAINT_S):
+            return  # not wanted any more, or keys are coming (they go first)
         self._client_timer.stop()
         self._client_timer = None
         if self._connect_convex:
             self._start_convex_client()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self._last_key = time.monotonic()
-        await super().on_event(event)
-
-    async def keys_quiet(self, bound: float = FIRST_PAINT_S) -> None:
-        """Until no key has come for KEY_QUIET_S, or ``bound`` seconds at most."""
-        until = time.monotonic() + bound
-        while (wait := KEY_QUIET_S - (time.monotonic() - self._last_key)) > 0:
-            left = until - time.monotonic()
-            if left <= 0:
-                return
-            await asyncio.sleep(min(wait, left))
 
     def _start_convex_client(self) -> None:
         self.run_worker(
@@ -226,7 +199,8 @@ class ConsoleApp(ProcessHost, Painting):  # deploys and scripts' children; the f
         self.convex_generation += 1
         if not self._prewarmed:
             self._prewarmed = True
-            self.run_worker(prewarm_panes(self, self.keys_quiet), group="prewarm", exit_on_error=False,
+            quiet = partial(self.keys_quiet, FIRST_PAINT_S)
+            self.run_worker(prewarm_panes(self, quiet), group="prewarm", exit_on_error=False,
                             description="import the panes")  # fmt: skip
 
     # ------------------------------------------------------------ header / frame

@@ -119,17 +119,17 @@ class LogLines(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # As ScrollView's, with the scrollbar repainted only when its thumb moves on screen.
-        if self.show_vertical_scrollbar:
-            with self._bars_drawn():
-                set_bar(self.vertical_scrollbar, position=new_value)
-        if round(old_value) != round(new_value):
-            self.refresh(self.size.region)
+        self._scrolled(self.show_vertical_scrollbar, True, old_value, new_value)
 
     def watch_scroll_x(self, old_value: float, new_value: float) -> None:
-        if self.show_horizontal_scrollbar:
+        self._scrolled(self.show_horizontal_scrollbar, False, old_value, new_value)
+
+    def _scrolled(self, shown: bool, vertical: bool, old: float, new: float) -> None:
+        if shown:
             with self._bars_drawn():
-                set_bar(self.horizontal_scrollbar, position=new_value)
-        if round(old_value) != round(new_value):
+                bar = self.vertical_scrollbar if vertical else self.horizontal_scrollbar
+                set_bar(bar, position=new)
+        if round(old) != round(new):
             self.refresh(self.size.region)
 
     def scrollbars(self) -> list[ScrollBar]:

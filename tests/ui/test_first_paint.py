@@ -186,9 +186,9 @@ async def test_background_warm_up_waits_for_the_keys_to_pause(
         assert app._client_timer is None
         await until(pilot, lambda: app.convex is not None, what="the client")
         started = time.monotonic()
-        await app.keys_quiet(bound=0.2)  # keys keep coming: returns at the bound
+        await app.keys_quiet(0.2)  # keys keep coming: returns at the bound
         assert time.monotonic() - started >= 0.2
         app._last_key = 0.0
         started = time.monotonic()
-        await app.keys_quiet(bound=30)  # no key for long: returns at once
+        await app.keys_quiet(30)  # no key for long: returns at once
         assert time.monotonic() - started < 5
