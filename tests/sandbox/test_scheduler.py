@@ -135,6 +135,16 @@ class Api:
             route, json=body, headers=self.admin if headers is None else headers
         )
 
+    async def until_logged(
+        self, count: int, match: Callable[[dict[str, Any]], bool] = lambda e: True
+    ) -> None:
+        """Wait (bounded) until ``count`` scheduled runs are in the log stream: a scheduled
+        mutation's success commits a moment before its log line is recorded."""
+        deadline = time.monotonic() + DEADLINE
+        while len(self.scheduler_entries(match)) < count:
+            assert time.monotonic() < deadline, "a scheduled run never reached the log"
+            await asyncio.sleep(0.02)
+
     def scheduler_entries(self, match: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
         entries = [e.render(True) for e in self.s.deployment.logs.after(0)]
         return [e for e in entries if e.get("caller") == "Scheduler" and match(e)]
@@ -167,6 +177,7 @@ async def test_create_schedules_process_task_which_runs(api: Api) -> None:
         "scheduledTime",
         "state",
     }
+    await api.until_logged(1, lambda e: e["identifier"] == "tasks:processTask")
     ran = api.scheduler_entries(lambda e: e["identifier"] == "tasks:processTask")
     assert ran and ran[-1]["identityType"] == "System" and ran[-1]["error"] is None
     assert any(task in m for line in ran[-1]["logLines"] for m in line["messages"])
@@ -322,9 +333,15 @@ async def test_pending_jobs_survive_a_restart(tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=first.url, timeout=20) as c:
             api = Api(first, c)
             task = await api.ok("/api/mutation", "tasks:create", {"title": "restart"})
-            soon = await api.schedule("tasks:processTask", 800, {"taskId": task})
+            await api.until_logged(1)  # the create's own follow-up job has run
             later = await api.schedule("tasks:processTask", 2000, {"taskId": task})
+            soon = await api.schedule("tasks:processTask", 800, {"taskId": task})
+            # The server "goes down" now: a loaded machine may take longer than 800 ms to
+            # leave the block, and the job must not run on this side of the restart.
+            await first.deployment.scheduler.stop()
+            assert (await api.job(soon))["state"] == {"kind": "pending"}
             due = (await api.job(soon))["scheduledTime"]
+            assert len(api.scheduler_entries(lambda e: True)) == 1
     # Down past the first job's time: it runs as soon as the next server starts.
     deadline = time.monotonic() + DEADLINE
     while time.time() * 1000 <= due:
@@ -340,5 +357,6 @@ async def test_pending_jobs_survive_a_restart(tmp_path: Path) -> None:
         assert (await api.job(later))["state"] == {"kind": "pending"}
         second_done = await api.until(later, "success")
         assert second_done["completedTime"] >= second_done["scheduledTime"]
+        await api.until_logged(2)
         ran = api.scheduler_entries(lambda e: e["identifier"] == "tasks:processTask")
         assert len(ran) == 2
