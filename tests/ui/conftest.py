@@ -26,8 +26,15 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TextArea, "cursor_blink", False)
 
 
-async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Let the app run until ``check()`` holds: workers post from threads, so wait for the effect."""
+async def until(
+    pilot: Any,
+    check: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "",
+    shown: Callable[[], str] | None = None,
+) -> Any:
+    """Let the app run until ``check()`` holds: workers post from threads, so wait for the effect.
+    ``shown`` says what the app showed instead, when it never held."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -36,7 +43,8 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0, wha
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
+            seen = f"; it showed:\n{shown()}" if shown is not None else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}{seen}")
         await pilot.pause(0.02)
 
 

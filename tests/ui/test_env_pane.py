@@ -234,7 +234,8 @@ async def test_local_side_diff_and_apply(sandbox: SandboxThread, tmp_path: Path)
             shown = screen_text(app)
             return ".env.convex.local:3" in shown and "missing on the deployment" in shown
 
-        await until(pilot, local_side_drawn, what="the local side on screen")
+        await until(pilot, local_side_drawn, what="the local side on screen",
+                    shown=lambda: f"{screen_text(app)}\ndeployed={screen.deployed}")  # fmt: skip
         text = screen_text(app)
         assert sandbox.admin_key not in text
         assert "CONVEX_SITE_ORIGIN = JWT_ISSUER" in text  # the doctor's relationship check
