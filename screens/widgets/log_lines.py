@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -21,6 +21,7 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
+from screens.widgets.log_bar import LineBar
 from tui.logs.record import CONTAINER, EVENT, MARKER, OUTCOME, Record, stamp
 from tui.logs.view import LogView
 
@@ -34,6 +35,10 @@ _LEVEL_CLASS = {
     "DEBUG": "muted",
     "SUCCESS": "success",
 }
+
+
+# What a screen line shows: (look generation, row, wrapped segment, is cursor, x, width).
+LineKey = tuple[int, Record | None, int, bool, int, int]
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -78,10 +83,16 @@ class LogLines(ScrollView, can_focus=True):
         self._look: tuple[object, ...] = ()
         self._base_style = Style()
         self._in_bars = False
+        # What each styled line in Textual's line cache shows (`_repaint_moved` reuses them).
+        self._shown: dict[int, LineKey] = {}
+        self._generation = 0  # a new look: no styled line is reused
+        self._rendering = False
+        self._moved = False  # lines moved since the last paint: `_reuse_moved` at the next
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._look = ()
+        self._generation += 1
 
     # ------------------------------------------------------------ size and position
 
@@ -95,7 +106,7 @@ class LogLines(ScrollView, can_focus=True):
             if self.view.follow and n:
                 self.set_reactive(LogLines.cursor, n - 1)
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.refresh()
+        self._repaint_moved()
 
     @contextmanager
     def _bars_drawn(self) -> Iterator[None]:
@@ -130,7 +141,18 @@ class LogLines(ScrollView, can_focus=True):
                 bar = self.vertical_scrollbar if vertical else self.horizontal_scrollbar
                 set_bar(bar, position=new)
         if round(old) != round(new):
-            self.refresh(self.size.region)
+            self._repaint_moved()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """As Textual's, with a bar that styles each kind of cell once (see `LineBar`)."""
+        bar = self._vertical_scrollbar
+        if bar is None:
+            bar = LineBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return bar
 
     def scrollbars(self) -> list[ScrollBar]:
         """The scrollbars Textual has made for this widget so far (none are made here)."""
@@ -173,7 +195,7 @@ class LogLines(ScrollView, can_focus=True):
                 set_bar(bar, size.width, width - self.scrollbar_size_vertical)
             self.scroll_x = self.validate_scroll_x(self.scroll_x)
             self.scroll_y = self.validate_scroll_y(self.scroll_y)
-        self.refresh()
+        self._repaint_moved()
 
     def _wrap_lines(self) -> list[tuple[int, int]]:
         width = max(10, self.scrollable_content_region.width)
@@ -241,7 +263,7 @@ class LogLines(ScrollView, can_focus=True):
 
     def watch_cursor(self) -> None:
         self.scroll_to_cursor()
-        self.refresh()
+        self._repaint_moved()
 
     def _user_moved(self, index: int) -> None:
         n = len(self.view.visible)
@@ -278,9 +300,7 @@ class LogLines(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ rendering
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
+    def _check_look(self) -> None:
         look = (id(self.view.matcher), self.show_time, self.wrap, self.tag_width,
                 self.scrollable_content_region.width if self.wrap else 0)  # fmt: skip
         if look != self._look:
@@ -289,30 +309,92 @@ class LogLines(ScrollView, can_focus=True):
             # The widget's own style walks its ancestors (~0.2 ms): once per look, not per line.
             self._base_style = self.rich_style
             self._look = look
-        style = self._base_style
-        line = scroll_y + y
-        visible = self.view.visible
-        if self.wrap:
-            rows = self._wrap_lines()
-            if line >= len(rows):
-                return Strip.blank(width, style)
-            index, segment = rows[line]
+            self._generation += 1
+
+    def _keys(self, ys: range) -> list[LineKey]:
+        """What screen lines ``ys`` show: (look, row, wrapped segment, cursor, x, width); the
+        row is None past the last one (a blank line)."""
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        generation, cursor, visible = self._generation, self.cursor, self.view.visible
+        wrapped = self._wrap_lines() if self.wrap else None
+        count = len(wrapped) if wrapped is not None else len(visible)
+        keys: list[LineKey] = []
+        for y in ys:
+            line = scroll_y + y
+            if line >= count:
+                keys.append((generation, None, 0, False, 0, width))
+                continue
+            index, segment = wrapped[line] if wrapped is not None else (line, 0)
+            keys.append((generation, visible[index], segment, index == cursor, scroll_x, width))
+        return keys
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._moved:
+            self._moved = False
+            self._reuse_moved()
+        self._check_look()
+        self._rendering = True  # only Textual's own renders fill its line cache
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._rendering = False
+
+    def render_line(self, y: int) -> Strip:
+        if self._rendering:
+            key = self._keys(range(y, y + 1))[0]
+            self._shown[y] = key
         else:
-            if line >= len(visible):
-                return Strip.blank(width, style)
-            index, segment = line, 0
-        row = visible[index]
-        key = (row, segment, index == self.cursor)
-        strip = self._strips.get(key)
+            self._check_look()
+            key = self._keys(range(y, y + 1))[0]
+        _, row, segment, cursor, scroll_x, width = key
+        if row is None:
+            return Strip.blank(width, self._base_style)
+        strip = self._strips.get((row, segment, cursor))
         if strip is None:
             text = self._row_text(row, segment)
-            if key[2]:
+            if cursor:
                 text.stylize(self._style("cursor"))
             strip = Strip(text.render(self.app.console), text.cell_len)
-            self._strips[key] = strip
+            self._strips[(row, segment, cursor)] = strip
         if self.wrap:
-            return strip.crop_extend(0, width, style)
-        return strip.crop_extend(scroll_x, scroll_x + width, style)
+            return strip.crop_extend(0, width, self._base_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._base_style)
+
+    def _repaint_moved(self) -> None:
+        """Rows moved on screen (new rows while following, a scroll, the cursor): the whole
+        widget is repainted, but a line Textual has already styled is taken from where it was
+        instead of styled again (`_reuse_moved`, once, when the frame is drawn). `refresh()`
+        styled all 36 lines again for one new row while following: half of every paint of a
+        followed log (issue 17). Textual (pinned) keeps styled lines by screen row in
+        `_styles_cache._cache`; without it this is a plain refresh."""
+        cache = self._styles_cache
+        known = isinstance(getattr(cache, "_cache", None), dict) and isinstance(
+            getattr(cache, "_dirty_lines", None), set
+        )
+        if not known or self.styles.gutter or not self.is_mounted:
+            self.refresh()
+            return
+        self._moved = True
+        region = self.size.region
+        self._repaint_regions.add(region)
+        self._dirty_regions.add(region)
+        self._repaint_required = True
+        self.check_idle()
+
+    def _reuse_moved(self) -> None:
+        styled: dict[int, Strip] = self._styles_cache._cache
+        dirty: set[int] = self._styles_cache._dirty_lines
+        self._check_look()
+        reuse = {key: styled[y] for y, key in self._shown.items() if y in styled and y not in dirty}
+        styled.clear()
+        dirty.clear()  # a line not in the cache is styled anyway
+        self._shown.clear()
+        for y, key in enumerate(self._keys(range(self.size.height))):
+            strip = reuse.get(key)
+            if strip is not None:
+                styled[y] = strip
+                self._shown[y] = key
 
     def _style(self, name: str) -> Style:
         found = self._styles.get(name)

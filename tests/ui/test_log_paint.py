@@ -1,0 +1,152 @@
+"""The log view's paint shortcuts (issue 17) draw exactly what Textual's own path draws: lines
+that only moved are taken from where they were (`LogLines._repaint_moved`), and the vertical
+scrollbar is put together from cells styled once (`LineBar`)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from rich.segment import Segment
+from textual.scrollbar import ScrollBar
+
+from screens.logs import LogsScreen
+from screens.widgets.log_bar import LineBar
+from tests.ui.test_logs_pane import app_for
+from tui.logs.filter import LogFilter
+from tui.logs.record import CONTAINER, FUNCTIONS, OUTCOME, Record
+
+
+def rows(start: int, count: int, rng: random.Random) -> list[Record]:
+    made = []
+    for i in range(start, start + count):
+        if i % 7 == 3:
+            made.append(Record(float(i), FUNCTIONS, OUTCOME, f"M(tasks:create) {i}", "FAILURE",
+                               success=False))  # fmt: skip
+        else:
+            text = f"row {i} " + "x" * rng.choice((0, 5, 150, 400))
+            made.append(Record(float(i), "box", CONTAINER, text, rng.choice(("stdout", "stderr"))))
+    return made
+
+
+async def logs_pane(pilot: Any) -> LogsScreen:
+    await pilot.press("2")
+    screen = pilot.app.screen
+    assert isinstance(screen, LogsScreen)
+    return screen
+
+
+def view_cells(screen: LogsScreen) -> list[list[Segment]]:
+    """The log view's part of the screen as the compositor draws it now."""
+    region = screen.lines.region
+    strips = screen._compositor.render_strips()[region.y : region.bottom]
+    return [list(strip.crop(region.x, region.right)) for strip in strips]
+
+
+async def test_lines_moved_instead_of_restyled_paint_what_a_full_repaint_does(
+    sandbox: Any,
+) -> None:
+    rng = random.Random(17)
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs_pane(pilot)
+        lines = screen.lines
+        made = 0
+        ops = ["add", "add", "add", "add", "up", "down", "page_up", "page_down", "top",
+               "follow", "pan_right", "pan_left", "time", "wrap", "query", "narrow",
+               "hover"]  # fmt: skip
+        done: list[str] = []
+        for step in range(80):
+            op = ops[step] if step < len(ops) else rng.choice(ops)
+            done.append(op)
+            if op == "add":
+                count = rng.choice((1, 1, 2, 5, 40))
+                screen.inbox.put(rows(made, count, rng))
+                made += count
+                screen._drain_now()
+            elif op in ("up", "down"):
+                lines.action_move(-1 if op == "up" else 1)
+            elif op in ("page_up", "page_down"):
+                lines.action_page(-1 if op == "page_up" else 1)
+            elif op == "top":
+                lines.action_top()
+            elif op == "follow":
+                screen.action_follow()
+            elif op in ("pan_right", "pan_left"):
+                lines.action_pan(8 if op == "pan_right" else -8)
+            elif op == "time":
+                screen.action_toggle_time()
+            elif op == "wrap":
+                screen.action_toggle_wrap()
+            elif op == "query":
+                screen.set_filter(LogFilter().with_(query=rng.choice(("", "row 1", "tasks"))))
+            elif op == "narrow":
+                screen.action_toggle_narrow()
+            elif op == "hover" and lines.show_vertical_scrollbar:
+                bar = lines.vertical_scrollbar
+                bar.mouse_over = not bar.mouse_over
+            await pilot.pause()
+            shown = view_cells(screen)
+            for widget in (lines, *lines.scrollbars()):
+                widget.refresh()  # Textual's own path: everything styled again
+            await pilot.pause()
+            assert view_cells(screen) == shown, f"step {step}: {done[-6:]}"
+        assert made > 200 and lines.show_vertical_scrollbar
+
+
+async def test_a_new_row_while_following_styles_only_the_lines_that_changed(
+    sandbox: Any,
+) -> None:
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs_pane(pilot)
+        rng = random.Random(3)
+        screen.inbox.put(rows(0, 500, rng))
+        screen._drain_now()
+        await pilot.pause()
+        lines = screen.lines
+        styled: list[int] = []
+        original = lines._styles_cache.render_line
+
+        def counting(*args: Any) -> Any:
+            styled.append(args[1])
+            return original(*args)
+
+        lines._styles_cache.render_line = counting  # type: ignore[method-assign,assignment]
+        screen.inbox.put(rows(500, 1, rng))
+        screen._drain_now()
+        await pilot.pause()
+        height = lines.scrollable_content_region.height
+        # The new last line, and the line above it, which held the cursor until now.
+        assert sorted(styled) == [height - 2, height - 1]
+        assert lines.view.visible[-1].time == 500.0
+
+
+async def test_the_log_bar_draws_the_cells_textual_draws(sandbox: Any) -> None:
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs_pane(pilot)
+        screen.inbox.put(rows(0, 300, random.Random(5)))
+        screen._drain_now()
+        await pilot.pause()
+        bar = screen.lines.vertical_scrollbar
+        assert isinstance(bar, LineBar) and bar.size.height > 10
+        rng = random.Random(11)
+        for _ in range(150):
+            bar.set_reactive(ScrollBar.window_virtual_size, rng.randint(1, 5000))
+            bar.set_reactive(ScrollBar.window_size, rng.randint(0, 60))
+            bar.set_reactive(ScrollBar.position, rng.randint(0, 5000) / 8)
+            bar.set_reactive(ScrollBar.mouse_over, rng.random() < 0.3)
+            full = bar.size.region
+            bar.refresh()
+            ours = bar.render_lines(full)
+            bar.refresh()
+            theirs = ScrollBar.render_lines(bar, full)
+            assert [list(s) for s in ours] == [list(s) for s in theirs], (
+                bar.window_virtual_size,
+                bar.window_size,
+                bar.position,
+                bar.mouse_over,
+            )
+            part = full.intersection(full._replace(y=3, height=4))
+            assert [list(s) for s in bar.render_lines(part)] == [list(s) for s in theirs[3:7]]
