@@ -240,6 +240,12 @@ class LogLines(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_size()
+        # A new size (or new wrapped line count) keeps the tail in view while following, and
+        # the cursor row otherwise: the scroll offset alone was kept, mid-log.
+        if self.view.follow and self.view.visible:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.scroll_to_cursor()
 
     # ------------------------------------------------------------ cursor
 

@@ -36,6 +36,14 @@ async def logs_pane(pilot: Any) -> LogsScreen:
     return screen
 
 
+async def filled(pilot: Any, records: list[Record]) -> LogsScreen:
+    screen = await logs_pane(pilot)
+    screen.inbox.put(records)
+    screen._drain_now()
+    await pilot.pause()
+    return screen
+
+
 def view_cells(screen: LogsScreen) -> list[list[Segment]]:
     """The log view's part of the screen as the compositor draws it now."""
     region = screen.lines.region
@@ -99,11 +107,8 @@ async def test_a_new_row_while_following_styles_only_the_lines_that_changed(
 ) -> None:
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await logs_pane(pilot)
         rng = random.Random(3)
-        screen.inbox.put(rows(0, 500, rng))
-        screen._drain_now()
-        await pilot.pause()
+        screen = await filled(pilot, rows(0, 500, rng))
         lines = screen.lines
         styled: list[int] = []
         original = lines._styles_cache.render_line
@@ -125,10 +130,7 @@ async def test_a_new_row_while_following_styles_only_the_lines_that_changed(
 async def test_the_log_bar_draws_the_cells_textual_draws(sandbox: Any) -> None:
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await logs_pane(pilot)
-        screen.inbox.put(rows(0, 300, random.Random(5)))
-        screen._drain_now()
-        await pilot.pause()
+        screen = await filled(pilot, rows(0, 300, random.Random(5)))
         bar = screen.lines.vertical_scrollbar
         assert isinstance(bar, LineBar) and bar.size.height > 10
         rng = random.Random(11)
@@ -150,3 +152,26 @@ async def test_the_log_bar_draws_the_cells_textual_draws(sandbox: Any) -> None:
             )
             part = full.intersection(full._replace(y=3, height=4))
             assert [list(s) for s in bar.render_lines(part)] == [list(s) for s in theirs[3:7]]
+
+
+async def test_a_resize_keeps_the_tail_while_following_and_the_cursor_row_when_paused(
+    sandbox: Any,
+) -> None:
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await filled(pilot, rows(0, 300, random.Random(1)))
+        screen.action_toggle_wrap()  # narrower: more wrapped lines than before
+        await pilot.pause()
+        lines = screen.lines
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert screen.view.follow and lines.scroll_y == lines.max_scroll_y > 0
+        lines.action_page(-1)  # paused, the cursor mid-log
+        lines.action_page(-1)
+        await pilot.pause()
+        assert not screen.view.follow
+        cursor = lines.cursor
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        shown = "\n".join("".join(seg.text for seg in line) for line in view_cells(screen))
+        assert f"row {cursor} " in shown or f") {cursor}" in shown
