@@ -1,5 +1,6 @@
 """The real console in tmux: a mutation run by another client shows its log line in the Logs
-pane and `/` filters the view down to it; a container of the deployment shows its line within 5 s
+pane and `/` filters the view down to it; a followed, wrapped log keeps its tail on screen when
+the terminal narrows; a container of the deployment shows its line within 5 s
 of `2` and the chooser's keys (space, enter) work; the demo opens the pane on recent lines."""
 
 from __future__ import annotations
@@ -27,39 +28,68 @@ def deployment() -> Iterator[SandboxThread]:
         yield server
 
 
-def test_mutation_log_line_appears_then_filter_finds_it(
-    tmux: Tmux,  # noqa: F811
-    deployment: SandboxThread,
-    tmp_path: Path,
-) -> None:
-    argv = [sys.executable, "-m", "screens", "--url", deployment.url, "--admin-key",
-            deployment.admin_key, "--project-dir", str(tmp_path), "console"]  # fmt: skip
-    tmux.start(argv, env={"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
-    tmux.wait_for(lambda s: "http up" in s, what="console up")
-    tmux.keys("2")
-    tmux.wait_for(lambda s: "following ·" in s, what="logs pane")
-    title = f"e2e-{uuid.uuid4().hex[:6]}"
+def unwrapped(screen: str) -> str:
+    """The screen's text with wrapped rows joined again (a continuation is indented)."""
+    return "".join(line.strip() for line in screen.splitlines())
+
+
+def create(deployment: SandboxThread, title: str) -> None:
     resp = httpx.post(
         f"{deployment.url}/api/mutation",
         json={"path": "tasks:create", "args": {"title": title}, "format": "json"},
         timeout=10,
     )
     assert resp.json()["status"] == "success"
-    screen, _ = tmux.wait_for(lambda s: "M tasks:processTask" in s, what="the mutation's lines")
+
+
+@pytest.fixture
+def logs(tmux: Tmux, deployment: SandboxThread, tmp_path: Path) -> Tmux:  # noqa: F811
+    """The console on the deployment, key 2 pressed: the Logs pane following."""
+    argv = [sys.executable, "-m", "screens", "--url", deployment.url, "--admin-key",
+            deployment.admin_key, "--project-dir", str(tmp_path), "console"]  # fmt: skip
+    tmux.start(argv, env={"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    tmux.wait_for(lambda s: "http up" in s, what="console up")
+    tmux.keys("2")
+    tmux.wait_for(lambda s: "following ·" in s, what="logs pane")
+    return tmux
+
+
+def test_mutation_log_line_appears_then_filter_finds_it(
+    logs: Tmux, deployment: SandboxThread
+) -> None:
+    title = f"e2e-{uuid.uuid4().hex[:6]}"
+    create(deployment, title)
+    screen, _ = logs.wait_for(lambda s: "M tasks:processTask" in s, what="the mutation's lines")
     assert "M tasks:create" in screen and "'Created task'" in screen
-    tmux.keys("/")
+    logs.keys("/")
     # Focus moves to the box after the key's handler: type once it is there (under load the
     # first letters would otherwise reach the pane, as a too-quick user's would).
-    tmux.wait_for(lambda s: "filter: text or regex" in s, what="the filter box")
-    tmux.keys(*title)
-    tmux.wait_for(lambda s: any(ln.startswith("▊") and title in ln for ln in s.splitlines()),
+    logs.wait_for(lambda s: "filter: text or regex" in s, what="the filter box")
+    logs.keys(*title)
+    logs.wait_for(lambda s: any(ln.startswith("▊") and title in ln for ln in s.splitlines()),
                   what="the query in the box")  # fmt: skip
-    tmux.keys("Enter")
-    screen, _ = tmux.wait_for(lambda s: "1/1 matches" in s, what="filtered to the line")
+    logs.keys("Enter")
+    screen, _ = logs.wait_for(lambda s: "1/1 matches" in s, what="filtered to the line")
     assert f"/{title}" in screen and "M tasks:processTask" in screen
     assert "M tasks:create " not in screen.split("matches", 1)[1]  # others filtered out
-    tmux.keys("C-q")  # quits wherever the focus is (it may still be moving back from the box)
-    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+    logs.keys("C-q")  # quits wherever the focus is (it may still be moving back from the box)
+    logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
+def test_a_followed_wrapped_log_keeps_its_tail_when_the_terminal_narrows(
+    logs: Tmux, deployment: SandboxThread
+) -> None:
+    logs.keys("w")
+    more = f"more-{uuid.uuid4().hex[:6]}"
+    for i in range(15):
+        create(deployment, f"{more}-{i}")
+    last = f"{more}-14"
+    logs.wait_for(lambda s: last in unwrapped(s), what="the last of the log")
+    logs.resize(80, 24)  # narrower: more wrapped lines than before
+    logs.wait_for(lambda s: len(s.splitlines()) <= 24 and last in unwrapped(s),
+                  what="the tail after the resize")  # fmt: skip
+    logs.keys("C-q")
+    logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
 
 
 @pytest.mark.docker

@@ -71,6 +71,11 @@ class Tmux:
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", self.session)
 
+    def resize(self, width: int, height: int) -> None:
+        """The terminal window changes size (the user drags it)."""
+        self._run("resize-window", "-t", self.session, "-x", str(width), "-y", str(height))
+        self.width, self.height = width, height
+
     def keys(self, *keys: str) -> None:
         self._run("send-keys", "-t", self.session, *keys)
 
