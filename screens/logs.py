@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -211,10 +212,15 @@ class LogsScreen(LogContainers):
         self.notify(event.text, title="Error", severity="error", markup=False)
 
     def _drain_now(self) -> None:
-        if self._drain():
-            self._paint_now()
+        if self._drain(bar=False):
+            self._paint_now([self.lines])
+            # The status bar ("n/m rows") is painted right after, on its own: in the rows'
+            # frame it was a third of the paint between their arrival and their lines on screen
+            # (issue 17); left to the next frame, the screen said "0/0 rows" for a frame.
+            self._render_bar()
+            self._paint_now([self.query_one("#logs-bar", Static)])
 
-    def _drain(self) -> bool:
+    def _drain(self, bar: bool = True) -> bool:
         rows, lost = self.inbox.take()
         if not rows and not lost:
             return False
@@ -223,22 +229,22 @@ class LogsScreen(LogContainers):
         self.view.count_lost(lost)
         self.lines.shift(removed)
         self.lines.refresh_view()
-        self._render_bar()
+        if bar:
+            self._render_bar()
         return True
 
-    def _paint_now(self) -> None:
-        """Paint the rows that came after a quiet spell in this turn of the loop: left to the
-        screen's update timer (a 1/60 s grid, reached through two messages) they waited
-        ~20 ms, more than the whole HTTP answer. Textual has no public call for it (its
-        version is pinned); without these internals the next frame paints them as before."""
+    def _paint_now(self, widgets: list[Widget]) -> None:
+        """Paint ``widgets`` (and the log's scrollbars when they changed) in this turn of the
+        loop: rows that came after a quiet spell, left to the screen's update timer (a 1/60 s
+        grid, reached through two messages), waited ~20 ms, more than the whole HTTP answer.
+        Textual has no public call for it (its version is pinned); without these internals
+        the next frame paints them as before."""
         try:
             dirty = self._dirty_widgets
             paint = self._on_timer_update
         except AttributeError:
             return
-        lines = self.lines
-        changed = [lines, self.query_one("#logs-bar", Static)]
-        changed += [bar for bar in lines.scrollbars() if bar._repaint_required]
+        changed = [*widgets, *(bar for bar in self.lines.scrollbars() if bar._repaint_required)]
         for widget in changed:
             # Painted here, so the refresh each asked for is taken now: left pending, each
             # widget's next idle asked the screen to paint it again, unchanged (a second
