@@ -54,6 +54,12 @@ class LogServer:
         async with self.changed:
             self.changed.notify_all()
 
+    async def polled(self, count: int) -> None:
+        """Wait (bounded) until ``count`` polls have reached the server."""
+        async with asyncio.timeout(10):
+            while len(self.cursors) < count:  # noqa: ASYNC110 - requests arrive on the loop
+                await asyncio.sleep(0.005)
+
     async def handle(self, req: web.Request) -> web.StreamResponse:
         cursor = float(req.query["cursor"])
         self.cursors.append(cursor)
@@ -109,7 +115,7 @@ async def test_history_is_opt_in_and_entries_are_typed(
     await logs.add(entry(1.0), entry(2.0, kind="Progress", udfType="Action"))
     tail = aiter(client.stream_logs())
     waiter = asyncio.create_task(take(tail, 1))
-    await asyncio.sleep(0.1)  # the first answer (backlog) is dropped, the poll now waits
+    await logs.polled(2)  # the first answer (backlog) is dropped, the next poll now waits
     await logs.add(entry(3.0, error="Uncaught Error: boom"))
     (got,) = await waiter
     assert got.timestamp == 3.0 and got.error == "Uncaught Error: boom" and not got.success

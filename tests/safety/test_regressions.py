@@ -140,7 +140,11 @@ async def test_follow_from_an_empty_log_keeps_the_first_entries(tmp_path: Path) 
                 got.extend(line.message for line in entry.log_lines)
 
         task = asyncio.create_task(follow())
-        await asyncio.sleep(1.5)  # the first poll is held: the server's log is empty
+        async with asyncio.timeout(10):  # the first poll is held: the server's log is empty
+            while not sb.deployment.logs.waiting:  # noqa: ASYNC110 - no event to await
+                await asyncio.sleep(0.01)
+        # Held longer than the client's "two round trips" bound: what it answers is new.
+        await asyncio.sleep(0.3)
         for i in range(3):
             await client.run_function("debug:echo", {"value": f"e{i}"})
         async with asyncio.timeout(10):

@@ -46,4 +46,6 @@ async def test_slow_functions_do_not_stall_version(sandbox: SandboxServer) -> No
         release.set()
         results = [r.json() for r in await asyncio.gather(*calls)]
     assert all(r["status"] == "success" for r in results), results
-    assert elapsed < 1.0, f"20 /version calls took {elapsed:.2f}s while functions were busy"
+    # Queued behind the busy functions they would take the 10 s the functions are held; a
+    # loaded machine takes a while for 20 round trips, so the bound is far from both.
+    assert elapsed < 5.0, f"20 /version calls took {elapsed:.2f}s while functions were busy"

@@ -133,11 +133,13 @@ async def test_cancel_reaches_the_whole_group(tmp_path: Path) -> None:
 
 
 async def test_sigint_is_enough_for_a_polite_script(tmp_path: Path) -> None:
-    run = sh(tmp_path, "trap 'echo interrupted; exit 130' INT; while true; do sleep 0.05; done",
-             grace=5.0)  # fmt: skip
+    run = sh(tmp_path, "trap 'echo interrupted; exit 130' INT; echo ready; "
+             "while true; do sleep 0.05; done", grace=5.0)  # fmt: skip
     task = asyncio.ensure_future(run.run())
     await started(run)
-    await asyncio.sleep(0.2)
+    async with asyncio.timeout(10):  # its trap is set (a loaded machine took longer than 0.2 s)
+        while "ready" not in run.lines:  # noqa: ASYNC110 - output arrives on the loop
+            await asyncio.sleep(0.01)
     await run.cancel()
     assert await task is RunState.CANCELLED
     assert run.elapsed < 4, "SIGINT alone should have ended it"

@@ -45,6 +45,7 @@ class LogRing:
         self._entries: deque[LogEntry] = deque(maxlen=size)
         self._changed = asyncio.Event()
         self._last = 0.0
+        self.waiting = 0  # polls held now (tests wait for one instead of sleeping)
 
     def record(
         self,
@@ -92,9 +93,13 @@ class LogRing:
             if entries or remaining <= 0:
                 return entries
             event = self._changed
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await event.wait()
+            self.waiting += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(remaining):
+                        await event.wait()
+            finally:
+                self.waiting -= 1
 
 
 def completion_fields(
