@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,25 @@ async def test_every_lockfile_kind_runs_streams_and_cancels(
     assert await task is RunState.CANCELLED
     assert spawner.pid is not None and await group_gone(spawner.pid)
     assert not alive(child)
+
+
+async def test_sigint_reaches_a_script_when_the_console_itself_ignores_it(
+    tmp_path: Path,
+) -> None:
+    """Started as a background job (or under nohup), the console ignores SIGINT; its children
+    must not inherit that, or a shell's INT trap never runs and cancel waits for TERM."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        run = sh(tmp_path, "trap 'echo interrupted; exit 130' INT; echo ready; "
+                 "while true; do sleep 0.05; done", grace=5.0)  # fmt: skip
+        task = asyncio.ensure_future(run.run())
+        await started(run)
+        async with asyncio.timeout(10):
+            while "ready" not in run.lines:  # noqa: ASYNC110 - output arrives on the loop
+                await asyncio.sleep(0.01)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the console still ignores it
+        await run.cancel()
+        assert await task is RunState.CANCELLED
+        assert "interrupted" in run.lines and run.elapsed < 4
+    finally:
+        signal.signal(signal.SIGINT, previous)

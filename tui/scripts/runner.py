@@ -16,8 +16,9 @@ import enum
 import os
 import re
 import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tui.config.secret import Secret
@@ -128,15 +129,16 @@ class ProcessRun:
     async def run(self) -> RunState:
         """Start the child and stream it to the end (or until cancelled)."""
         try:
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                cwd=self.cwd,
-                env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,  # its own process group: cancel reaches grandchildren
-            )
+            with _children_get_sigint():
+                self._proc = await asyncio.create_subprocess_exec(
+                    *self.argv,
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: cancel reaches all of it
+                )
         except OSError as exc:
             self.error = f"cannot start {self.argv[0]}: {exc.strerror or exc}"
             self._add(f"✘ {self.error}".encode())
@@ -228,6 +230,30 @@ class ProcessRun:
         if self.running:
             self._cancelling = True
             self._signal_group(signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _children_get_sigint() -> Iterator[None]:
+    """A console started with SIGINT ignored (a background job, `nohup`) passes that on to every
+    child, and a shell cannot trap a signal ignored on entry: the polite first step of a cancel
+    never reached a script (found when the tests ran as a background job). While a child is
+    spawned, SIGINT has a do-nothing handler instead, which exec resets to the default in the
+    child; the console itself still ignores it."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    ):
+        yield
+        return
+    signal.signal(signal.SIGINT, _ignore)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore(_signum: int, _frame: object) -> None:
+    """A SIGINT that arrives while a child is spawned is ignored, as before."""
 
 
 def make_run(
