@@ -72,6 +72,7 @@ def test_mutation_log_line_appears_then_filter_finds_it(
     screen, _ = logs.wait_for(lambda s: "1/1 matches" in s, what="filtered to the line")
     assert f"/{title}" in screen and "M tasks:processTask" in screen
     assert "M tasks:create " not in screen.split("matches", 1)[1]  # others filtered out
+    assert "remember filter" not in screen and "Error" not in screen  # saved without a race
     logs.keys("C-q")  # quits wherever the focus is (it may still be moving back from the box)
     logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
 

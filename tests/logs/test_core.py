@@ -163,6 +163,35 @@ def test_filter_round_trips_through_json_and_the_store(tmp_path: Path) -> None:
     assert store.load("http://a") == LogFilter()  # a broken file is not fatal
 
 
+def test_saves_racing_on_threads_all_succeed_and_leave_whole_json(tmp_path: Path) -> None:
+    """Typing a filter saved it once per key, each on a worker thread: two of them shared one
+    temporary file, and one failed with "No such file or directory" (found in tmux)."""
+    import threading
+
+    store = FilterStore(tmp_path / "f.json")
+    errors: list[BaseException] = []
+    start = threading.Barrier(16)
+
+    def save(i: int) -> None:
+        start.wait()
+        try:
+            for j in range(20):
+                store.save(f"http://d{i % 4}", LogFilter(query=f"q{i}-{j}"))
+        except BaseException as exc:  # noqa: BLE001 - the test reports every failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    data = json.loads((tmp_path / "f.json").read_text())
+    assert sorted(data) == [f"http://d{i}" for i in range(4)]  # no save lost another's key
+    assert list(tmp_path.iterdir()) == [tmp_path / "f.json"]  # no temporary file left
+    assert (tmp_path / "f.json").stat().st_mode & 0o077 == 0  # the user's own
+
+
 # ------------------------------------------------------------------ view
 
 

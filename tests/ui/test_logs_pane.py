@@ -262,6 +262,32 @@ async def test_filters_are_remembered_per_deployment(sandbox: Any, filter_store:
         assert screen.view.filter.query == "remember-me"
 
 
+async def test_a_typed_filter_is_saved_once_when_typing_pauses(sandbox: Any) -> None:
+    """One save per pause, of what was typed last (a save per key raced on threads: the last to
+    finish won, and two shared a temporary file)."""
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        saves: list[str] = []
+        save = screen.store.save
+
+        def spied(deployment: str, log_filter: LogFilter) -> None:
+            saves.append(log_filter.query)
+            save(deployment, log_filter)
+
+        screen.store.save = spied  # type: ignore[method-assign]
+        await pilot.press("slash", *"typed-fast")
+        await until(pilot, lambda: bool(saves), what="the save after the pause")
+        await pilot.pause(0.2)
+        assert saves == ["typed-fast"]
+        await pilot.press("backspace", "enter")  # enter saves at once
+        await until(pilot, lambda: len(saves) == 2, what="the save on enter")
+        assert saves == ["typed-fast", "typed-fas"]
+        assert not [n for n in app._notifications if n.severity == "error"]
+
+
 HOSTILE = (
     "[bold red]markup[/] \x1b]0;title\x07 \x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ "
     "\x1b]52;c;Y2xpcA==\x07 \x1b[2J\x1b[H\x1b[10A cursor \u202eevil\u202c \x07bell \udcff"
@@ -314,18 +340,24 @@ async def test_events_time_wrap_and_clear(sandbox: Any) -> None:
         assert not screen.view.visible and screen.view.dropped == 0
 
 
+async def with_a_screenful(pilot: Any) -> LogsScreen:
+    """The Logs pane holding 80 rows: both scrollbars are there."""
+    await pilot.press("2")
+    screen = pilot.app.screen
+    assert isinstance(screen, LogsScreen)
+    screen.inbox.put([Record(float(i), "box", CONTAINER, f"q{i}", "stdout") for i in range(80)])
+    screen._drain_now()
+    await pilot.pause()
+    return screen
+
+
 async def test_rows_after_a_quiet_spell_are_painted_in_one_pass(sandbox: Any) -> None:
     """A prompt paint takes the refresh each widget asked for: nothing is left for the screen's
     next frame to paint again (it used to repaint the pane, unchanged, after every one), and
     the horizontal scrollbar, unchanged by a new row, is not repainted."""
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("2")
-        screen = app.screen
-        assert isinstance(screen, LogsScreen)
-        screen.inbox.put([Record(float(i), "box", CONTAINER, f"q{i}", "stdout") for i in range(80)])
-        screen._drain_now()  # a first screenful: both scrollbars are there now
-        await pilot.pause()
+        screen = await with_a_screenful(pilot)
         lines = screen.lines
         horizontal = lines.horizontal_scrollbar
         assert lines.show_horizontal_scrollbar and lines.show_vertical_scrollbar
@@ -387,3 +419,49 @@ async def test_the_scrollbar_repaints_only_when_its_thumb_moves(sandbox: Any) ->
         assert bar._repaint_required or min(thumb_rows()) == 0
         await pilot.pause()
         assert min(thumb_rows()) == 0  # the thumb moved to the top, on screen
+
+
+async def test_rows_from_a_reader_thread_are_painted_with_the_bar_in_one_frame(
+    sandbox: Any,
+) -> None:
+    """A stream's thread hands rows over with a loop callback, not a Textual message (whose
+    queue and dispatch were 0.3 ms of a line's way to the screen), and the rows and the status
+    bar are drawn in one compositor pass (issue 17)."""
+    import threading
+
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await with_a_screenful(pilot)
+        passes: list[tuple[str, set[str]]] = []  # the bar's text, the widgets painted
+        original = screen._on_timer_update
+
+        def counted() -> None:
+            dirty = {type(w).__name__ for w in screen._dirty_widgets}
+            passes.append((str(screen.query_one("#logs-bar").render()), dirty))
+            original()
+
+        screen._on_timer_update = counted  # type: ignore[method-assign]
+        posted: list[object] = []  # messages sent to the screen from the stream's thread
+        post = screen.post_message
+        ui_thread = threading.get_ident()
+
+        def spied(message: Any) -> bool:
+            if threading.get_ident() != ui_thread:
+                posted.append(message)
+            return post(message)
+
+        screen.post_message = spied  # type: ignore[method-assign]
+        rows = [Record(100.0, "functions", CONTAINER, "from-a-thread", "stdout")]
+        thread = threading.Thread(target=screen._emit, args=(rows,))
+        thread.start()
+        thread.join()
+        await until(pilot, lambda: bool(passes), what="the prompt paint")
+        assert "from-a-thread" in screen_text(screen)
+        bar, painted = passes[0]
+        assert bar.startswith("following · 81/81 rows") and {"LogLines", "StatusLine"} <= painted
+        await pilot.pause()
+        later = set().union(*(p for _, p in passes[1:]))
+        assert not later & {"LogLines", "StatusLine"}, passes  # nothing left for another pass
+        assert posted == []
+        screen._on_timer_update = original  # type: ignore[method-assign]
+        screen.post_message = post  # type: ignore[method-assign]

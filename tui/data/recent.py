@@ -15,6 +15,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from tui.config.atomic import write_atomic
+
 FILE = "data-tables.json"
 
 
@@ -46,10 +48,7 @@ class RecentTables:
             return
         data[key] = table
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.tmp")
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
         except OSError:
             pass  # remembering is a convenience: a read-only home must not break the pane
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
+import threading
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from tui.config.atomic import write_atomic
 from tui.logs.filter import LogFilter
 
 
@@ -18,6 +19,9 @@ def default_path() -> Path:
 class FilterStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
+        self._lock = (
+            threading.Lock()
+        )  # saves run on worker threads: one read-modify-write at a time
 
     def _all(self) -> dict[str, object]:
         try:
@@ -31,9 +35,7 @@ class FilterStore:
         return LogFilter.from_json(raw) if isinstance(raw, dict) else LogFilter()
 
     def save(self, deployment: str, log_filter: LogFilter) -> None:
-        data = self._all()
-        data[deployment] = log_filter.to_json()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with self._lock:
+            data = self._all()
+            data[deployment] = log_filter.to_json()
+            write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
