@@ -28,6 +28,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
+from screens.direct_paint import paint_direct
 from screens.logs_containers import LogContainers
 from screens.logs_dialogs import (
     DetailScreen,
@@ -273,6 +274,8 @@ class LogsScreen(LogContainers):
         except AttributeError:
             return
         changed = [*widgets, *(bar for bar in self.lines.scrollbars() if bar._repaint_required)]
+        if not dirty.difference(changed) and paint_direct(self, widgets):
+            return  # only these needed a paint, and nothing lies over them (see direct_paint)
         for widget in changed:
             # Painted here, so the refresh each asked for is taken now: left pending, each
             # widget's next idle asked the screen to paint it again, unchanged (a second

@@ -105,8 +105,18 @@ class LogLines(ScrollView, can_focus=True):
             self._update_size()
             if self.view.follow and n:
                 self.set_reactive(LogLines.cursor, n - 1)
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                self._to_tail()
         self._repaint_moved()
+
+    def _to_tail(self) -> None:
+        """Scroll to the last line, as `scroll_end(animate=False, immediate=True)` does, minus
+        the callback it always leaves to run after the next refresh: a message and a pass of
+        the screen's idle work after every followed row, while the next one may be arriving."""
+        y = self.max_scroll_y
+        if self.scroll_y != y or self.scroll_target_y != y:
+            self.app.animator.force_stop_animation(self, "scroll_y")
+            self.scroll_target_y = y
+            self.scroll_y = y
 
     @contextmanager
     def _bars_drawn(self) -> Iterator[None]:
@@ -243,7 +253,7 @@ class LogLines(ScrollView, can_focus=True):
         # A new size (or new wrapped line count) keeps the tail in view while following, and
         # the cursor row otherwise: the scroll offset alone was kept, mid-log.
         if self.view.follow and self.view.visible:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_tail()
         else:
             self.scroll_to_cursor()
 

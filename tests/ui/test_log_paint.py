@@ -175,3 +175,76 @@ async def test_a_resize_keeps_the_tail_while_following_and_the_cursor_row_when_p
         await pilot.pause()
         shown = "\n".join("".join(seg.text for seg in line) for line in view_cells(screen))
         assert f"row {cursor} " in shown or f") {cursor}" in shown
+
+
+def cells(strips: list[Any]) -> list[list[tuple[str, Any]]]:
+    """Each line as (character, style) per cell: two renders may cut segments differently."""
+    return [[(ch, seg.style) for seg in strip for ch in seg.text] for strip in strips]
+
+
+async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_draws(
+    sandbox: Any,
+) -> None:
+    """`paint_direct` lays the log's scrollbars over its lines itself: after every arrival it
+    painted, each rectangle it wrote equals the compositor's own render of the whole screen
+    there. With a toast over the log it leaves the paint to Textual."""
+    from textual.strip import Strip
+
+    from screens.direct_paint import Patches
+
+    rng = random.Random(23)
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
+        screen = await logs_pane(pilot)
+        lines = screen.lines
+        written: list[Any] = []
+        display = app._display
+
+        def spy(on: Any, update: Any) -> None:
+            written.append(update)
+            display(on, update)
+
+        app._display = spy  # type: ignore[method-assign,assignment]
+        made = direct = deferred = 0
+        toast = False
+        for step in range(70):
+            op = rng.choice(("add", "add", "add", "page_up", "follow", "wrap", "pan",
+                             "box", "toast", "resize"))  # fmt: skip
+            if op == "page_up":
+                lines.action_page(-1)
+            elif op == "follow":
+                screen.action_follow()
+            elif op == "wrap":
+                screen.action_toggle_wrap()
+            elif op == "pan":
+                lines.action_pan(rng.choice((-8, 8)))
+            elif op == "box":
+                screen.query_one("#filter").toggle_class("-hidden")
+            elif op == "toast":
+                toast = not toast
+                if toast:
+                    app.notify(f"toast {step}", timeout=60)
+                else:
+                    app.clear_notifications()
+            elif op == "resize":
+                await pilot.resize_terminal(*rng.choice(((120, 40), (80, 24), (100, 30))))
+            await pilot.pause()
+            written.clear()
+            count = rng.choice((1, 1, 2, 30))
+            screen.inbox.put(rows(made, count, rng))
+            made += count
+            screen._drain_now()
+            patches = [u for u in written if isinstance(u, Patches)]
+            if not patches:
+                deferred += toast
+                await pilot.pause()
+                continue
+            direct += 1
+            whole = screen._compositor.render_strips()
+            for update in patches[0].updates:
+                region = update.region
+                ours = [Strip.join(row) for row in update.strips]
+                theirs = [s.crop(region.x, region.right) for s in whole[region.y : region.bottom]]
+                assert cells(ours) == cells(theirs), f"step {step} ({op}), region {region}"
+            await pilot.pause()
+        assert direct > 20 and deferred > 0, (direct, deferred)

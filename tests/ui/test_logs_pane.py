@@ -426,21 +426,22 @@ async def test_rows_from_a_reader_thread_are_painted_with_the_bar_in_one_frame(
 ) -> None:
     """A stream's thread hands rows over with a loop callback, not a Textual message (whose
     queue and dispatch were 0.3 ms of a line's way to the screen), and the rows and the status
-    bar are drawn in one compositor pass (issue 17)."""
+    bar go out in one update, straight from their widgets (issue 17)."""
     import threading
+
+    from screens.direct_paint import Patches
 
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await with_a_screenful(pilot)
-        passes: list[tuple[str, set[str]]] = []  # the bar's text, the widgets painted
-        original = screen._on_timer_update
+        written: list[tuple[str, Any]] = []  # the bar's text, the update
+        display = app._display
 
-        def counted() -> None:
-            dirty = {type(w).__name__ for w in screen._dirty_widgets}
-            passes.append((str(screen.query_one("#logs-bar").render()), dirty))
-            original()
+        def spy(on: Any, update: Any) -> None:
+            written.append((str(screen.query_one("#logs-bar").render()), update))
+            display(on, update)
 
-        screen._on_timer_update = counted  # type: ignore[method-assign]
+        app._display = spy  # type: ignore[method-assign,assignment]
         posted: list[object] = []  # messages sent to the screen from the stream's thread
         post = screen.post_message
         ui_thread = threading.get_ident()
@@ -455,13 +456,16 @@ async def test_rows_from_a_reader_thread_are_painted_with_the_bar_in_one_frame(
         thread = threading.Thread(target=screen._emit, args=(rows,))
         thread.start()
         thread.join()
-        await until(pilot, lambda: bool(passes), what="the prompt paint")
+        await until(pilot, lambda: bool(written), what="the prompt paint")
         assert "from-a-thread" in screen_text(screen)
-        bar, painted = passes[0]
-        assert bar.startswith("following · 81/81 rows") and {"LogLines", "StatusLine"} <= painted
-        await pilot.pause()
-        later = set().union(*(p for _, p in passes[1:]))
-        assert not later & {"LogLines", "StatusLine"}, passes  # nothing left for another pass
+        bar, update = written[0]
+        assert bar.startswith("following · 81/81 rows") and isinstance(update, Patches)
+        regions = {u.region for u in update.updates}
+        assert regions == {screen.lines.region, screen.query_one("#logs-bar").region}
+        bar_widget = screen.query_one("#logs-bar")
+        waiting = [w for w in (screen.lines, bar_widget, *screen.lines.scrollbars())
+                   if w._repaint_required or w._repaint_regions]  # fmt: skip
+        assert waiting == [] and not screen._dirty_widgets  # nothing left for another frame
         assert posted == []
-        screen._on_timer_update = original  # type: ignore[method-assign]
+        app._display = display  # type: ignore[method-assign]
         screen.post_message = post  # type: ignore[method-assign]
