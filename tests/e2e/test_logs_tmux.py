@@ -1,11 +1,13 @@
 """The real console in tmux: a mutation run by another client shows its log line in the Logs
 pane and `/` filters the view down to it; a followed, wrapped log keeps its tail on screen when
-the terminal narrows; a container of the deployment shows its line within 5 s
-of `2` and the chooser's keys (space, enter) work; the demo opens the pane on recent lines."""
+the terminal narrows; rows painted as they arrive are what a full repaint draws; a container
+of the deployment shows its line within 5 s of `2` and the chooser's keys (space, enter) work;
+the demo opens the pane on recent lines."""
 
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +93,40 @@ def test_a_followed_wrapped_log_keeps_its_tail_when_the_terminal_narrows(
                   what="the tail after the resize")  # fmt: skip
     logs.keys("C-q")
     logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
+def test_rows_painted_as_they_arrive_are_what_a_full_repaint_draws(
+    logs: Tmux, deployment: SandboxThread
+) -> None:
+    """New rows are written straight from the log's widgets (`paint_direct`), not through
+    Textual's compositor: the terminal must hold, cell by cell and colour by colour, what a full
+    repaint of the screen then draws."""
+    tag = f"b{uuid.uuid4().hex[:4]}"
+    for i in range(12):
+        create(deployment, f"{tag}-{i}")
+    logs.wait_for(lambda s: f"'{tag}-11'" in s, what="the burst's lines")
+    arrived = settled(logs)
+    logs.resize(121, 40)  # a resize repaints every cell through the compositor
+    settled(logs, unlike=arrived)
+    logs.resize(120, 40)
+    assert settled(logs, like=arrived) == arrived
+    logs.keys("C-q")
+    logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
+def settled(term: Tmux, *, like: str | None = None, unlike: str | None = None) -> str:
+    """The styled screen once two captures 0.2 s apart agree (and it is ``like`` or not
+    ``unlike`` when asked); the last capture after 10 s."""
+    deadline = time.monotonic() + 10
+    last = term.styled()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = term.styled()
+        wanted = (like is None or now == like) and (unlike is None or now != unlike)
+        if now == last and wanted:
+            return now
+        last = now
+    return last
 
 
 @pytest.mark.docker

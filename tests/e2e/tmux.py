@@ -71,6 +71,10 @@ class Tmux:
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", self.session)
 
+    def styled(self) -> str:
+        """The screen with its colours and attributes (SGR sequences), as the terminal holds it."""
+        return self._run("capture-pane", "-p", "-e", "-t", self.session)
+
     def resize(self, width: int, height: int) -> None:
         """The terminal window changes size (the user drags it)."""
         self._run("resize-window", "-t", self.session, "-x", str(width), "-y", str(height))
