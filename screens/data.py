@@ -23,6 +23,7 @@ from screens.bindings import to_bindings
 from screens.data_sidebar import DataSidebar, DataTables
 from screens.widgets.cell_styles import kind_styles
 from screens.widgets.doc_grid import DocGrid
+from screens.widgets.tables import FittingTable
 from tui.data.filters import FilterExpr
 from tui.data.keys import DATA_KEYS
 from tui.data.recent import RecentTables
@@ -69,7 +70,7 @@ class DataScreen(DataSidebar):
                 yield Input(
                     placeholder="filter tables (esc clears)", id="table-filter", classes="-hidden"
                 )
-                tables: DataTable[Any] = DataTable(id="tables", cursor_type="row")
+                tables: FittingTable[Any] = FittingTable(id="tables", cursor_type="row")
                 tables.border_title = "Tables"
                 yield tables
             with Vertical(id="main"):

@@ -21,6 +21,7 @@ from screens.bindings import to_bindings
 from screens.confirm import ConfirmScreen
 from screens.pane import PaneScreen
 from screens.widgets.cells import cell, tone_colors
+from screens.widgets.tables import FittingTable
 from tui.config.model import ADMIN_KEY_VARS
 from tui.doctor.checks import Check
 from tui.env.keys import ENV_KEYS
@@ -67,14 +68,14 @@ class EnvScreen(PaneScreen):
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        vars_: DataTable[Text] = DataTable(id="vars", cursor_type="row")
+        vars_: FittingTable[Text] = FittingTable(id="vars", cursor_type="row")
         vars_.border_title = "Deployment variables"
         yield vars_
         yield Static(id="env-message", classes="-hidden")
-        local: DataTable[Text] = DataTable(id="local", cursor_type="row")
+        local: FittingTable[Text] = FittingTable(id="local", cursor_type="row")
         local.border_title = "Env files (l: checks)"
         yield local
-        checks_: DataTable[Text] = DataTable(id="checks", cursor_type="row", classes="-off")
+        checks_: FittingTable[Text] = FittingTable(id="checks", cursor_type="row", classes="-off")
         checks_.border_title = "Checks: relationships · auth readiness (l: env files)"
         yield checks_
         yield Static(id="check-detail")

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static, TextArea
 
+from screens.widgets.tables import FittingTable
 from tui.functions.store import IDENTITY_FIELDS, HistoryEntry, build_identity
 from tui.safety.text import clean_line
 
@@ -135,7 +136,7 @@ class FunctionHistoryScreen(ModalScreen[HistoryChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("", id="title")
-            yield DataTable(id="history", cursor_type="row")
+            yield FittingTable(id="history", cursor_type="row")
             yield Static(
                 Content(
                     "enter/r re-run · e to editor · c copy npx · t copy convex-tui · "

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, RichLog, Static
 from screens.bindings import to_bindings
 from screens.pane import PaneScreen, PaneTarget
 from screens.widgets.cells import cell, tone_colors
+from screens.widgets.tables import FittingTable
 from tui.safety.guard import WriteKind
 from tui.scripts.board import DEPLOY, DEV
 from tui.scripts.history import HistoryEntry
@@ -56,7 +57,7 @@ class ScriptsScreen(PaneScreen):
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(id="scripts", cursor_type="row")
+        table: FittingTable[Text] = FittingTable(id="scripts", cursor_type="row")
         table.border_title = "Scripts"
         yield table
         explainer = Static(id="explainer", classes="-hidden")
@@ -66,7 +67,9 @@ class ScriptsScreen(PaneScreen):
         log = RichLog(id="output", wrap=True, markup=False, highlight=False, max_lines=5000)
         log.border_title = "Output"
         yield log
-        history: DataTable[Text] = DataTable(id="history", cursor_type="row", classes="-hidden")
+        history: FittingTable[Text] = FittingTable(
+            id="history", cursor_type="row", classes="-hidden"
+        )
         history.border_title = "History"
         yield history
 

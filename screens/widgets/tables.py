@@ -17,7 +17,9 @@ class FittingTable(DataTable[CellType]):
     drawn between adding (or updating) cells and that idle keeps the old, label-wide columns
     ("1.…", "48.0 …") until something else changes. The console's first frame is such a frame
     now that the probe and Docker answer with it (issue 19). Bumping the count after each
-    measurement makes the next frame draw the measured widths (Textual is pinned: 8.2.8)."""
+    measurement makes the next frame draw the measured widths (Textual is pinned: 8.2.8). Every
+    pane's tables use it: the Env pane, which clears and refills its tables with the same row
+    keys, kept "missing on the deploym…" cut after a paint landed in that gap under load."""
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         super()._update_dimensions(new_rows)
