@@ -8,21 +8,17 @@ view re-read from the server afterwards.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import SuspendNotSupported
 from textual.message import Message
 from textual.widgets import ProgressBar
 
 from screens.confirm import ConfirmScreen
+from screens.external_editor import edit_externally
 from screens.pane import PaneScreen
 from screens.widgets.data_dialogs import PromptDialog, TextDialog
 from tui.convex.errors import ConvexClientError
@@ -222,33 +218,7 @@ class DataEdits(PaneScreen):
             self.edit_document(doc, external=True)
 
     def _external_editor(self, text: str) -> str | None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        fd, name = tempfile.mkstemp(suffix=".json", prefix="convex-doc-")
-        path = Path(name)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            try:
-                with self.app.suspend():
-                    code = subprocess.call([*shlex.split(editor), str(path)])  # noqa: S603 - the user's editor
-            except SuspendNotSupported:
-                self.notify(
-                    "$EDITOR needs the console in a terminal (not a browser): e edits here.",
-                    severity="warning",
-                    markup=False,
-                )
-                return None
-            except (OSError, ValueError) as exc:
-                self.notify(
-                    f"Cannot start {clean_line(editor)}: {exc}", severity="error", markup=False
-                )
-                return None
-            if code != 0:
-                self.notify(f"{editor} exited with {code}: nothing saved.", markup=False)
-                return None
-            return path.read_text()
-        finally:
-            path.unlink(missing_ok=True)
+        return edit_externally(self.app, text, suffix=".json", here="e edits here")
 
     # ------------------------------------------------------------ patch / delete
 

@@ -11,11 +11,6 @@ workers (group "functions-*"), so a long action never blocks the console and can
 from __future__ import annotations
 
 import asyncio
-import os
-import shlex
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static, TextArea, Tree
 
 from screens.bindings import to_bindings
+from screens.external_editor import edit_externally
 from screens.pane import PaneScreen, PaneTarget
 from screens.widgets.function_tree import FunctionTree
 from screens.widgets.json_tree import JsonTree
@@ -252,18 +248,10 @@ class FunctionsScreen(PaneScreen):
             self._show_problem(None)
 
     def action_external_editor(self) -> None:
-        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
         area = self.query_one("#fn-args", TextArea)
-        with tempfile.TemporaryDirectory(prefix="convex-tui-") as tmp:
-            path = Path(tmp) / "args.json5"
-            path.write_text(area.text, encoding="utf-8")
-            try:
-                with self.app.suspend():
-                    subprocess.run([*editor, str(path)], check=False)
-            except Exception as exc:  # noqa: BLE001 - no TTY to suspend (browser), missing editor
-                self.notify(f"Cannot open $EDITOR: {exc}", severity="warning", markup=False)
-                return
-            area.load_text(path.read_text(encoding="utf-8"))
+        edited = edit_externally(self.app, area.text, suffix=".json5", here="type the arguments")
+        if edited is not None:
+            area.load_text(edited)
 
     # ------------------------------------------------------------ running
 
