@@ -39,16 +39,12 @@ class StatusLine(Widget):
     def render(self) -> Text:  # what the bar says (tests read it)
         return self._text
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strip = None
-
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
         base = self.rich_style
         if y:
             return Strip.blank(width, base)
-        if self._strip is None or self._drawn != (width, base):
+        if self._strip is None or self._drawn != (width, base):  # new text, width or theme
             text = self._text.copy()
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis")

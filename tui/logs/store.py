@@ -19,9 +19,8 @@ def default_path() -> Path:
 class FilterStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
-        self._lock = (
-            threading.Lock()
-        )  # saves run on worker threads: one read-modify-write at a time
+        # Saves run on worker threads: one read-modify-write at a time.
+        self._lock = threading.Lock()
 
     def _all(self) -> dict[str, object]:
         try:

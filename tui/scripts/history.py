@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tui.config.atomic import write_atomic
 from tui.scripts.runner import ProcessRun
 
 KEEP_ENTRIES = 200
@@ -55,12 +56,8 @@ def append(workspace: Path, entry: HistoryEntry, base: Path | None = None) -> Pa
     path = history_path(workspace, base)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     entries = load(workspace, base)[-(KEEP_ENTRIES - 1) :] + [entry]
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        for item in entries:
-            out.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    lines = (json.dumps(asdict(item), ensure_ascii=False) + "\n" for item in entries)
+    write_atomic(path, "".join(lines))  # two runs ending together each get a temp file
     return path
 
 
