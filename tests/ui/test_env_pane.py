@@ -84,17 +84,10 @@ def env_screen(app: ConsoleApp) -> EnvScreen:
 
 
 def screen_text(app: ConsoleApp) -> str:
-    """What the terminal shows now, as plain text (the top screen over the ones below); empty
-    while a table has rows it has not measured yet (`until` then asks again).
-
-    Rendering outside Textual's paint cycle, between a table's `add_row` and its idle pass
-    (which measures the new rows), filled the table's line cache with lines cut to the old
-    column widths; that cache is keyed without the widths, and the idle pass does not clear it,
-    so the lines stayed cut ("missing on the deploym…") for the rest of the test: the CI flake
-    of `test_local_side_diff_and_apply` (1 in 3-5 runs after the Logs pane's tests, under
-    load; 0 in 16 with this wait)."""
-    if any(table._require_update_dimensions for table in app.screen.query(DataTable)):
-        return ""
+    """What the terminal shows now, as plain text (the top screen over the ones below). A
+    render between a table's refill and its idle measurement is what a real paint can do: the
+    pane's `FittingTable`s draw the measured widths after it ("missing on the deploym…" stayed
+    cut with Textual's own table, the CI flake of `test_local_side_diff_and_apply`)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
 
