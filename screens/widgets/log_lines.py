@@ -435,7 +435,7 @@ class LogLines(ScrollView, can_focus=True):
         tag = tag if len(tag) <= width else tag[: width - 1] + "…"
         out.append(f"{tag:<{width}} ", self._style("event" if r.kind == EVENT else "tag"))
         level = {"SUCCESS": "ok", "FAILURE": "fail", "stdout": "", "stderr": "err"}.get(
-            r.level, r.level
+            r.level, r.level_text
         )
         cls = _LEVEL_CLASS.get(r.level)
         out.append(f"{level:<5} ", self._style(cls) if cls else Style())

@@ -270,3 +270,18 @@ def test_export_log_is_sanitized_text_and_jsonl_is_exact(tmp_path: Path) -> None
     first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
     assert first["message"] == "evil \x1b]0;title\x07 \x1b[2J [b]x[/b]"  # exact, JSON-escaped
     assert first["requestId"] == "r1" and first["function"] == "tasks:create"
+
+
+def test_the_servers_function_name_and_level_are_inert_too(tmp_path: Path) -> None:
+    """An HTTP action's identifier carries a request path, and a level is the server's word:
+    neither reaches a terminal raw (the `.log` export and `convex-tui logs` print this line)."""
+    hostile = "GET /\x1b[2J\x1b]0;pwned\x07\u202eevil"
+    rows = records_from_entry(entry(hostile, lines=[line("hi", "LOG\x1b[5m")]))
+    assert all("\x1b" not in r.tag and "\u202e" not in r.tag for r in rows)
+    export(rows, tmp_path / "out.log")
+    text = (tmp_path / "out.log").read_text()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "GET /" in text and "evil" in text and "[LOG" in text
+    export(rows, tmp_path / "out.jsonl")
+    first = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert first["function"] == hostile and "\x1b[5" in first["level"]  # exact

@@ -21,7 +21,7 @@ from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, settings
 from tui.config import Secret
 from tui.logs.filter import LogFilter
-from tui.logs.record import CONTAINER, Record, stamp
+from tui.logs.record import CONTAINER, FUNCTIONS, LOG, Record, stamp
 
 
 @pytest.fixture(autouse=True)
@@ -304,11 +304,15 @@ async def test_hostile_text_is_inert_and_long_lines_are_cut(sandbox: Any) -> Non
         screen.inbox.put([
             Record(9e9, "box", CONTAINER, "\x1b[31mred\x1b[0m " + HOSTILE, "stdout"),
             Record(9e9 + 1, "box", CONTAINER, "y" * 20_000, "stdout"),
+            # An HTTP action's identifier carries its request path; a level is the server's.
+            Record(9e9 + 0.5, FUNCTIONS, LOG, "route", "\x1b[5mLOG", function="GET /\x1b[2J",
+                   udf="H"),
         ])  # fmt: skip
         await until(pilot, lambda: "y" * 50 in screen_text(screen), what="container rows")
         shown = screen_text(screen)
         for bad in ("\x1b", "\x07", "\u202e", "\x9b"):
             assert bad not in shown
+        assert "H GET /                  LOG   route" in shown  # escapes gone, the rest kept
         assert "[bold red]markup[/]" in shown  # markup shown literally
         long_row = screen.lines.render_line(screen.lines.size.height - 1)
         assert sum(len(s.text) for s in long_row) <= 120

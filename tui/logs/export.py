@@ -12,7 +12,7 @@ from tui.logs.record import Record, stamp
 
 
 def log_line(r: Record) -> str:
-    level = f" [{r.level}]" if r.level else ""
+    level = f" [{r.level_text}]" if r.level else ""
     text = r.plain.replace("\r\n", "\n").replace("\n", "⏎")
     return f"{stamp(r.time)} [{r.tag}]{level} {text}"
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.safety.text import clean
+from tui.safety.text import clean, clean_line
 
 FUNCTIONS, EVENTS = "functions", "events"
 # kinds
@@ -50,11 +50,16 @@ class Record:
     def tag(self) -> str:
         if self.kind == MARKER:
             return f"· {self.source}"
-        if self.source == FUNCTIONS:
-            return f"{self.udf or '?'} {self.function}"
+        if self.source == FUNCTIONS:  # the server's words: made inert like the text
+            return clean_line(f"{self.udf or '?'} {self.function}")
         if self.source == EVENTS:
             return "event"
         return self.source
+
+    @property
+    def level_text(self) -> str:
+        """The level as shown: a function log line's level is the server's word too."""
+        return clean_line(self.level)
 
     @property
     def norm_level(self) -> str:
