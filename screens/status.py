@@ -81,6 +81,7 @@ class StatusScreen(ContainerActions):
         self._config_checks: list[Check] = []
         self._matched_by = ""  # the container rule that applied (from the last snapshot)
         self.notices: list[Check] = []  # the failing doctor checks shown above the services
+        self._shown = False  # the current screen: only then is the live total subscribed
 
     # ------------------------------------------------------------ layout
 
@@ -191,6 +192,17 @@ class StatusScreen(ContainerActions):
     # ------------------------------------------------------------ live data (sync socket)
 
     def _convex_ready(self, _generation: int) -> None:
+        if self._shown:
+            self._live_totals()
+
+    def on_screen_suspend(self) -> None:
+        # Hidden: the total's subscription closes, so a commit costs the console no transition
+        # while another pane paints (the Logs pane's rows); it reopens on return.
+        self._shown = False
+        self.workers.cancel_group(self, "live")
+
+    def on_screen_resume(self) -> None:
+        self._shown = True
         self._live_totals()
 
     @work(group="live", exclusive=True, exit_on_error=False, description="live document total")

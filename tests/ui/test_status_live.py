@@ -14,6 +14,7 @@ from screens.messages import DocumentTotal
 from tests.ui.conftest import until
 from tests.ui.fakes import FakeDocker, settings
 from tui.config import Secret
+from tui.status.live import TOTAL_DOCUMENTS
 
 
 def subtitle(app: Any) -> str:
@@ -75,3 +76,29 @@ async def test_a_profile_switch_drops_the_old_targets_total(sandbox: Any) -> Non
         app.apply_profile("dead")
         await until(pilot, lambda: app.header_state.url == "http://127.0.0.1:9", what="switched")
         await until(pilot, lambda: subtitle(app) == "", what="the old total gone")
+
+
+async def test_a_hidden_pane_holds_no_subscription_and_is_current_on_return(sandbox: Any) -> None:
+    """On another pane the total's query is closed (each commit would cost the console a
+    transition while the Logs pane paints); back on Status it is live and up to date."""
+    s = dataclasses.replace(settings(url=sandbox.url), admin_key=Secret(sandbox.admin_key))
+    app = make_app(s, docker=FakeDocker())
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = total_documents(sandbox)
+        await until(pilot, lambda: subtitle(app) == f"{before:,} documents · live", what="total")
+        assert app.convex is not None
+        sync = app.convex.sync
+        assert TOTAL_DOCUMENTS in sync.subscribed
+        await pilot.press("2")
+        await until(pilot, lambda: TOTAL_DOCUMENTS not in sync.subscribed, what="closed")
+        async with httpx.AsyncClient() as other:
+            resp = await other.post(
+                f"{sandbox.url}/api/mutation",
+                json={"path": "tasks:create", "args": {"title": "while hidden"}},
+            )
+            assert resp.json()["status"] == "success"
+        await pilot.press("1")
+        await until(pilot, lambda: TOTAL_DOCUMENTS in sync.subscribed, what="reopened")
+        await until(
+            pilot, lambda: subtitle(app) == f"{before + 1:,} documents · live", what="total + 1"
+        )

@@ -96,6 +96,11 @@ class SyncClient:
         self._check_open()
         return Subscription(self, path, args)
 
+    @property
+    def subscribed(self) -> list[str]:
+        """The paths of the queries the socket holds now: what the server re-runs for us."""
+        return sorted(q.path for q in self._queries.values())
+
     async def _register(self, sub: Subscription) -> QueryRecord:
         self._check_open()
         encoded = values.encode(sub.args)
