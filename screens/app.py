@@ -133,6 +133,7 @@ class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' chil
     # ------------------------------------------------------------ start / stop
 
     def on_mount(self) -> None:
+        self.prompt_threads()
         settings = self.context.settings
         self.set_keymap(settings.keymap)
         bad = unknown_ids(settings.keymap)
@@ -157,6 +158,7 @@ class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' chil
             self.set_timer(FIRST_FRAME_S, self._start_first_client)
 
     async def on_unmount(self) -> None:
+        self.restore_threads()
         await self._close_context(self.context, self.convex)
 
     async def _close_context(self, ctx: ConsoleContext, convex: Any) -> None:

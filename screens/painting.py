@@ -1,9 +1,11 @@
 """How the console's frames reach the terminal (a base of `ConsoleApp`): its theme, set before
 any stylesheet is parsed, and Textual's repaint hold on a pane switch, ended as soon as the pane
-is ready instead of after a fixed 50 ms (issue 19)."""
+is ready instead of after a fixed 50 ms (issue 19), and how soon the threads that carry frames
+and rows get the GIL from the UI thread (issue 17)."""
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 from textual.app import App
@@ -25,7 +27,25 @@ CONVEX_THEME = Theme(
 )
 
 
+# A frame queued for Textual's writer thread, or rows a reader thread has just received, wait
+# for the GIL while the UI thread works on: up to the interpreter's switch interval, 5 ms by
+# default. 1 ms bounds that wait (a frame queued before 3 ms of UI work reached the terminal
+# after 3.0 ms at 5 ms, 1.1 ms at 1 ms); log ingest was unchanged (bench/logs_ingest.py).
+SWITCH_INTERVAL_S = 0.001
+
+
 class Painting(App[int]):
+    def prompt_threads(self) -> None:
+        """While the console runs, a waiting thread gets the GIL within SWITCH_INTERVAL_S."""
+        if "_switch_was" not in self.__dict__:
+            self.__dict__["_switch_was"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL_S, sys.getswitchinterval()))
+
+    def restore_threads(self) -> None:
+        was = self.__dict__.pop("_switch_was", None)
+        if was is not None:
+            sys.setswitchinterval(was)
+
     @property
     def _holds(self) -> set[object]:
         """Repaints held for a mode switch (`delay_update`), one token each."""

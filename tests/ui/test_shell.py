@@ -344,3 +344,18 @@ async def test_profile_picker_starts_on_the_current_profile() -> None:
         assert options.highlighted == 1  # a, [b], c
         await pilot.press("enter")  # keeps the current profile: no switch
         assert app.header_state.profile == "b" and isinstance(app.screen, StatusScreen)
+
+
+async def test_threads_get_the_gil_promptly_while_the_console_runs_and_not_after() -> None:
+    """A frame on Textual's writer thread, or rows on a reader thread, wait for the UI thread
+    at most the switch interval: shortened while the console runs, put back when it ends."""
+    import sys
+
+    from screens.painting import SWITCH_INTERVAL_S
+
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL_S  # the interpreter's default (5 ms) here
+    app, _docker, _prober = fake_app()
+    async with app.run_test(size=(120, 40)):
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_S
+    assert sys.getswitchinterval() == before
