@@ -30,9 +30,11 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +323,60 @@ def first_line_latency(
     same sandbox; each sample is one mutation, timed to the console painting its line and to
     npx printing it (perf_counter is CLOCK_MONOTONIC: one clock for both processes)."""
     ask(child, "quiet")
+    assert child.stdin is not None and child.stdout is not None
+    stdin, stdout = child.stdin, child.stdout
+
+    def arm(tag: str) -> None:
+        stdin.write(f"watch {tag}\n")
+        stdin.flush()
+        time.sleep(0.05)  # the child has read the command (it waits for the paint)
+
+    def wait(tag: str) -> tuple[float | None, float | None]:
+        answer = json.loads(stdout.readline())
+        return answer["painted"], answer["framed"]
+
+    ours, frames, theirs = beside_npx(url, key, samples, cli, arm, wait)
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return {
+        "ours_ms": round(statistics.median(ours) * 1000, 1),
+        "npx_ms": round(statistics.median(theirs) * 1000, 1),
+        "mutation_to_screen_vs_npx_logs": round(statistics.median(ratios), 2),
+        "frame_ms": round(statistics.median(frames) * 1000, 1),
+        "mutation_to_frame_vs_npx_logs": round(
+            statistics.median(a / b for a, b in zip(frames, theirs, strict=True)), 2
+        ),
+        "samples": len(ours),
+    }
+
+
+def terminal_latency(url: str, key: str, samples: int, cli: Path) -> dict[str, Any]:
+    """Part 4 with the console itself in a pty (bench/terminal_latency.py) beside npx."""
+    from terminal_latency import open_logs
+
+    with tempfile.TemporaryDirectory(prefix="bench-pty-") as home:
+        term = open_logs(url, key, home)
+        try:
+            ours, _, theirs = beside_npx(
+                url, key, samples, cli, term.watch, lambda tag: (term.seen(tag, 20), 0.0)
+            )
+        finally:
+            term.close()
+    return {
+        "pty_ms": round(statistics.median(ours) * 1000, 1),
+        "pty_npx_ms": round(statistics.median(theirs) * 1000, 1),
+        "terminal_vs_npx_logs": round(
+            statistics.median(a / b for a, b in zip(ours, theirs, strict=True)), 2
+        ),
+        "pty_samples": len(ours),
+    }
+
+
+def beside_npx(
+    url: str, key: str, samples: int, cli: Path,
+    arm: Callable[[str], object], wait: Callable[[str], tuple[float | None, float | None]],
+) -> tuple[list[float], list[float], list[float]]:  # fmt: skip
+    """One mutation a sample: the console's time (``arm`` before it, ``wait`` for the line
+    after: when it was shown, and when that frame ended) and npx's, from the mutation on."""
     seen: dict[str, float] = {}
     ready = threading.Event()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
@@ -338,29 +394,25 @@ def first_line_latency(
                 ready.set()
 
     threading.Thread(target=pump, daemon=True).start()
+    ours: list[float] = []
+    frames: list[float] = []
+    theirs: list[float] = []
     try:
         deadline = time.monotonic() + 60
         while not ready.is_set() and time.monotonic() < deadline:  # npx is past its first poll
             mutate(url, key, "warmup")
             ready.wait(1.0)
-        ours: list[float] = []
-        frames: list[float] = []
-        theirs: list[float] = []
-        assert child.stdin is not None and child.stdout is not None
         for _ in range(samples):
             tag = uuid.uuid4().hex[:8]
-            child.stdin.write(f"watch lat-{tag}\n")
-            child.stdin.flush()
-            time.sleep(0.05)  # the child has read the command (it waits for the paint)
+            arm(f"lat-{tag}")
             t0 = time.perf_counter()
             mutate(url, key, f"lat-{tag}")
-            answer = json.loads(child.stdout.readline())
-            painted, framed = answer["painted"], answer["framed"]
+            shown, framed = wait(f"lat-{tag}")
             deadline = time.monotonic() + 20
             while tag not in seen and time.monotonic() < deadline:
                 time.sleep(0.005)
-            if painted is not None and framed is not None and tag in seen:
-                ours.append(painted - t0)
+            if shown is not None and framed is not None and tag in seen:
+                ours.append(shown - t0)
                 frames.append(framed - t0)
                 theirs.append(seen[tag] - t0)
             time.sleep(0.3)
@@ -368,18 +420,8 @@ def first_line_latency(
         npx.kill()
         npx.wait(10)
     if not ours:
-        raise RuntimeError("no sample: the lines did not show in both the pane and npx")
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
-    return {
-        "ours_ms": round(statistics.median(ours) * 1000, 1),
-        "npx_ms": round(statistics.median(theirs) * 1000, 1),
-        "mutation_to_screen_vs_npx_logs": round(statistics.median(ratios), 2),
-        "frame_ms": round(statistics.median(frames) * 1000, 1),
-        "mutation_to_frame_vs_npx_logs": round(
-            statistics.median(a / b for a, b in zip(frames, theirs, strict=True)), 2
-        ),
-        "samples": len(ours),
-    }
+        raise RuntimeError("no sample: the lines did not show in both the console and npx")
+    return ours, frames, theirs
 
 
 # ------------------------------------------------------------------ main
@@ -410,10 +452,14 @@ def main() -> int:
         if not args.latency_only:
             report.update(ingest(child, name, lines, args.rounds))
         report.update(first_line_latency(child, url, key, args.samples, cli))
+        if not args.latency_only:
+            report.update(finish(child))
+        child.kill()  # 4b alone beside npx: the headless pane no longer tails the sandbox
+        child.wait(10)
+        report.update(terminal_latency(url, key, args.samples, cli))
         if args.latency_only:
             print(json.dumps(report))
             return 0
-        report.update(finish(child))
     finally:
         if child is not None:
             child.kill()
@@ -438,6 +484,9 @@ def main() -> int:
           f"{r['npx_ms']} ms = {r['mutation_to_screen_vs_npx_logs']}x (goal <= 1.0x; "
           f"{r['samples']} samples); to the end of that frame {r['frame_ms']} ms = "
           f"{r['mutation_to_frame_vs_npx_logs']}x")  # fmt: skip
+    print(f"4b. the same in a real terminal (the console in a pty, its bytes on the terminal's "
+          f"side): {r['pty_ms']} ms vs npx {r['pty_npx_ms']} ms = {r['terminal_vs_npx_logs']}x "
+          f"({r['pty_samples']} samples)")  # fmt: skip
     return 0
 
 
