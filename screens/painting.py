@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sys
 from functools import partial
+from typing import Any
 
 from textual.app import App
 from textual.theme import Theme
+
+from screens.direct_paint import Patches, forget_terminal
 
 CONVEX_THEME = Theme(
     name="convex",
@@ -40,6 +43,12 @@ class Painting(App[int]):
         if "_switch_was" not in self.__dict__:
             self.__dict__["_switch_was"] = sys.getswitchinterval()
             sys.setswitchinterval(min(SWITCH_INTERVAL_S, sys.getswitchinterval()))
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        # Anything but a direct paint changes the terminal behind `paint_direct`'s memory of it.
+        if not isinstance(renderable, Patches):
+            forget_terminal(self)
+        super()._display(screen, renderable)
 
     def restore_threads(self) -> None:
         was = self.__dict__.pop("_switch_was", None)

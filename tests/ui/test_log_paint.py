@@ -8,6 +8,8 @@ import random
 from typing import Any
 
 from rich.segment import Segment
+from textual._compositor import CompositorUpdate, LayoutUpdate
+from textual.geometry import Region
 from textual.scrollbar import ScrollBar
 
 from screens.logs import LogsScreen
@@ -182,14 +184,62 @@ def cells(strips: list[Any]) -> list[list[tuple[str, Any]]]:
     return [[(ch, seg.style) for seg in strip for ch in seg.text] for strip in strips]
 
 
+class Terminal:
+    """A virtual terminal (pyte) fed every update the App writes, from a full render on."""
+
+    def __init__(self, app: Any) -> None:
+        import pyte
+
+        self.app = app
+        width, height = app.size
+        self.screen = pyte.Screen(width, height)
+        self.stream = pyte.Stream(self.screen)
+        self.updates: list[Any] = []
+        self.feed(full_render(app))
+        display = app._display
+
+        def spy(on: Any, update: Any) -> None:
+            display(on, update)
+            if isinstance(update, CompositorUpdate):
+                self.updates.append(update)
+                self.feed(update.render_segments(app.console))
+
+        app._display = spy
+
+    def feed(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def rows(self, top: int, bottom: int) -> list[list[Any]]:
+        buffer = self.screen.buffer
+        return [[buffer[y][x] for x in range(self.screen.columns)] for y in range(top, bottom)]
+
+
+def full_render(app: Any) -> str:
+    """The whole screen as the compositor draws it now, as a terminal would be sent it."""
+    strips = app.screen._compositor.render_strips()
+    width, height = app.size
+    return LayoutUpdate([[s] for s in strips], Region(0, 0, width, height)).render_segments(
+        app.console
+    )
+
+
+def expected_rows(app: Any, top: int, bottom: int) -> list[list[Any]]:
+    import pyte
+
+    width, height = app.size
+    fresh = pyte.Screen(width, height)
+    pyte.Stream(fresh).feed(full_render(app))
+    return [[fresh.buffer[y][x] for x in range(width)] for y in range(top, bottom)]
+
+
 async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_draws(
     sandbox: Any,
 ) -> None:
-    """`paint_direct` lays the log's scrollbars over its lines itself: after every arrival it
-    painted, each rectangle it wrote equals the compositor's own render of the whole screen
-    there. With a toast over the log it leaves the paint to Textual."""
-    from textual.strip import Strip
-
+    """`paint_direct` lays the log's scrollbars over its lines itself, and writes only the rows
+    the terminal does not show yet, moving the ones that moved (a scroll region). A virtual
+    terminal fed everything the App writes shows, in every region a direct paint wrote, what a
+    full render of the screen shows there. With a toast over the log it leaves the paint to
+    Textual."""
     from screens.direct_paint import Patches
 
     rng = random.Random(23)
@@ -197,19 +247,13 @@ async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_dra
     async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
         screen = await logs_pane(pilot)
         lines = screen.lines
-        written: list[Any] = []
-        display = app._display
-
-        def spy(on: Any, update: Any) -> None:
-            written.append(update)
-            display(on, update)
-
-        app._display = spy  # type: ignore[method-assign,assignment]
-        made = direct = deferred = 0
+        await pilot.pause()
+        term = Terminal(app)
+        made = direct = deferred = scrolled = 0
         toast = False
-        for step in range(70):
-            op = rng.choice(("add", "add", "add", "page_up", "follow", "wrap", "pan",
-                             "box", "toast", "resize"))  # fmt: skip
+        for step in range(100):
+            op = rng.choice(("add", "add", "add", "add", "add", "page_up", "follow", "wrap",
+                             "pan", "box", "toast", "resize"))  # fmt: skip
             if op == "page_up":
                 lines.action_page(-1)
             elif op == "follow":
@@ -227,24 +271,57 @@ async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_dra
                 else:
                     app.clear_notifications()
             elif op == "resize":
-                await pilot.resize_terminal(*rng.choice(((120, 40), (80, 24), (100, 30))))
+                size = rng.choice(((120, 40), (80, 24), (100, 30)))
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                term = Terminal(app)  # a new size: a terminal of that size, drawn whole
             await pilot.pause()
-            written.clear()
+            term.updates.clear()
             count = rng.choice((1, 1, 2, 30))
             screen.inbox.put(rows(made, count, rng))
             made += count
             screen._drain_now()
-            patches = [u for u in written if isinstance(u, Patches)]
+            patches = [u for u in term.updates if isinstance(u, Patches)]
             if not patches:
                 deferred += toast
                 await pilot.pause()
                 continue
             direct += 1
-            whole = screen._compositor.render_strips()
             for update in patches[0].updates:
                 region = update.region
-                ours = [Strip.join(row) for row in update.strips]
-                theirs = [s.crop(region.x, region.right) for s in whole[region.y : region.bottom]]
-                assert cells(ours) == cells(theirs), f"step {step} ({op}), region {region}"
+                scrolled += update.shift > 0
+                ours = [row[region.x : region.right] for row in term.rows(region.y, region.bottom)]
+                theirs = [row[region.x : region.right]
+                          for row in expected_rows(app, region.y, region.bottom)]  # fmt: skip
+                assert ours == theirs, f"step {step} ({op}), region {region}"
             await pilot.pause()
-        assert direct > 20 and deferred > 0, (direct, deferred)
+        assert direct > 30 and deferred > 0 and scrolled >= 3, (direct, deferred, scrolled)
+
+
+async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any) -> None:
+    """Following, each new row moves the rows above it up on the terminal (one index step in a
+    scroll region) and writes only what differs then: the new row, the old cursor row, the rows
+    where the scrollbars' cells changed (the thumb's ends, the horizontal bar). The terminal
+    then shows what a full render shows."""
+    from screens.direct_paint import Patches
+
+    rng = random.Random(5)
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await filled(pilot, rows(0, 200, rng))
+        screen.inbox.put([Record(199.5, "box", CONTAINER, "written whole", "stdout")])
+        screen._drain_now()  # Textual drew the pane since: this paint writes its regions whole
+        await pilot.pause()
+        term = Terminal(app)
+        region = screen.lines.region
+        whole = len(full_render(app))
+        for i in range(200, 220):
+            term.updates.clear()
+            screen.inbox.put([Record(float(i), "box", CONTAINER, f"row {i}", "stdout")])
+            screen._drain_now()
+            (patches,) = [u for u in term.updates if isinstance(u, Patches)]
+            log = next(u for u in patches.updates if u.region == region)
+            assert log.shift == 1 and len(log.rows) <= 6, (log.shift, [y for y, _ in log.rows])
+            assert len(patches.render_segments(app.console)) < whole / 8
+            assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
+            await pilot.pause()
