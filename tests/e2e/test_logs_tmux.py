@@ -99,12 +99,13 @@ def test_rows_painted_as_they_arrive_are_what_a_full_repaint_draws(
     logs: Tmux, deployment: SandboxThread
 ) -> None:
     """New rows are written straight from the log's widgets (`paint_direct`), not through
-    Textual's compositor: the terminal must hold, cell by cell and colour by colour, what a full
-    repaint of the screen then draws."""
+    Textual's compositor, and rows that only moved are moved by the terminal (a scroll region):
+    the terminal must hold, cell by cell and colour by colour, what a full repaint of the screen
+    then draws."""
     tag = f"b{uuid.uuid4().hex[:4]}"
-    for i in range(12):
+    for i in range(24):  # past a screenful: the later arrivals scroll
         create(deployment, f"{tag}-{i}")
-    logs.wait_for(lambda s: f"'{tag}-11'" in s, what="the burst's lines")
+    logs.wait_for(lambda s: f"'{tag}-23'" in s, what="the burst's lines")
     arrived = settled(logs)
     logs.resize(121, 40)  # a resize repaints every cell through the compositor
     settled(logs, unlike=arrived)
