@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
+from screens.direct_paint import forget_terminal
 from screens.keys_first import KeysFirst
 from screens.modes import pane_screen, prewarm_panes, without_reparse
 from screens.painting import Painting
@@ -134,6 +135,9 @@ class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' chil
 
     def on_mount(self) -> None:
         self.prompt_threads()
+        # The terminal is another program's while suspended ($EDITOR): what direct paints
+        # remember of it is void, and the next one writes its regions whole.
+        self.app_suspend_signal.subscribe(self, forget_terminal, immediate=True)
         settings = self.context.settings
         self.set_keymap(settings.keymap)
         bad = unknown_ids(settings.keymap)

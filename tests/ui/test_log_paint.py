@@ -325,3 +325,31 @@ async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any) -
             assert len(patches.render_segments(app.console)) < whole / 8
             assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
             await pilot.pause()
+
+
+async def test_after_the_terminal_was_handed_over_the_next_paint_writes_whole(
+    sandbox: Any,
+) -> None:
+    """While suspended ($EDITOR) the terminal is another program's: the next followed row is
+    written with its whole region, not as a difference from what was there before."""
+    from screens.direct_paint import Patches
+
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await filled(pilot, rows(0, 200, random.Random(7)))
+        term = Terminal(app)
+        region = screen.lines.region
+
+        def arrive(i: int) -> Any:
+            term.updates.clear()
+            screen.inbox.put([Record(float(i), "box", CONTAINER, f"row {i}", "stdout")])
+            screen._drain_now()
+            (patches,) = [u for u in term.updates if isinstance(u, Patches)]
+            return next(u for u in patches.updates if u.region == region)
+
+        arrive(200)
+        assert arrive(201).shift == 1  # remembered: moved, not written
+        app._suspend_signal()
+        app._resume_signal()
+        whole = arrive(202)
+        assert whole.shift == 0 and len(whole.rows) == region.height
