@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
 from screens.deploy import ProcessHost
-from screens.direct_paint import forget_terminal
 from screens.keys_first import KeysFirst
 from screens.modes import pane_screen, prewarm_panes, without_reparse
 from screens.painting import Painting
@@ -134,10 +133,7 @@ class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' chil
     # ------------------------------------------------------------ start / stop
 
     def on_mount(self) -> None:
-        self.prompt_threads()
-        # The terminal is another program's while suspended ($EDITOR): what direct paints
-        # remember of it is void, and the next one writes its regions whole.
-        self.app_suspend_signal.subscribe(self, forget_terminal, immediate=True)
+        self.take_terminal()
         settings = self.context.settings
         self.set_keymap(settings.keymap)
         bad = unknown_ids(settings.keymap)
@@ -162,7 +158,7 @@ class ConsoleApp(ProcessHost, KeysFirst, Painting):  # deploys and scripts' chil
             self.set_timer(FIRST_FRAME_S, self._start_first_client)
 
     async def on_unmount(self) -> None:
-        self.restore_threads()
+        self.leave_terminal()
         await self._close_context(self.context, self.convex)
 
     async def _close_context(self, ctx: ConsoleContext, convex: Any) -> None:

@@ -38,22 +38,26 @@ SWITCH_INTERVAL_S = 0.001
 
 
 class Painting(App[int]):
-    def prompt_threads(self) -> None:
-        """While the console runs, a waiting thread gets the GIL within SWITCH_INTERVAL_S."""
+    def take_terminal(self) -> None:
+        """While the console runs, a waiting thread gets the GIL within SWITCH_INTERVAL_S; and
+        while it is suspended ($EDITOR) the terminal is another program's, so what direct paints
+        remember of it is void (immediate: a posted callback would run after the resume, maybe
+        after a paint)."""
         if "_switch_was" not in self.__dict__:
             self.__dict__["_switch_was"] = sys.getswitchinterval()
             sys.setswitchinterval(min(SWITCH_INTERVAL_S, sys.getswitchinterval()))
+        self.app_suspend_signal.subscribe(self, forget_terminal, immediate=True)
+
+    def leave_terminal(self) -> None:
+        was = self.__dict__.pop("_switch_was", None)
+        if was is not None:
+            sys.setswitchinterval(was)
 
     def _display(self, screen: Any, renderable: Any) -> None:
         # Anything but a direct paint changes the terminal behind `paint_direct`'s memory of it.
         if not isinstance(renderable, Patches):
             forget_terminal(self)
         super()._display(screen, renderable)
-
-    def restore_threads(self) -> None:
-        was = self.__dict__.pop("_switch_was", None)
-        if was is not None:
-            sys.setswitchinterval(was)
 
     @property
     def _holds(self) -> set[object]:

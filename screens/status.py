@@ -20,13 +20,8 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
-from screens.container_actions import ContainerActions
-from screens.messages import (
-    DockerUpdated,
-    DocumentTotal,
-    ProbesFinished,
-    StatsReceived,
-)
+from screens.messages import DockerUpdated, ProbesFinished, StatsReceived
+from screens.status_live import LiveTotal
 from screens.widgets.cells import cell, tone_colors
 from screens.widgets.checks import checks_text
 from screens.widgets.services_table import ServicesTable
@@ -57,7 +52,7 @@ CONTAINER_COLUMNS = (
 )
 
 
-class StatusScreen(ContainerActions):
+class StatusScreen(LiveTotal):
     CSS_PATH = "../styles/status.tcss"
     AUTO_FOCUS = "#containers"  # one focus change on the first frame, not Textual's then ours
     BINDINGS = [
@@ -81,7 +76,6 @@ class StatusScreen(ContainerActions):
         self._config_checks: list[Check] = []
         self._matched_by = ""  # the container rule that applied (from the last snapshot)
         self.notices: list[Check] = []  # the failing doctor checks shown above the services
-        self._shown = False  # the current screen: only then is the live total subscribed
 
     # ------------------------------------------------------------ layout
 
@@ -188,45 +182,6 @@ class StatusScreen(ContainerActions):
             self._probe_timer.stop()
         self._probe_delay = 1.0
         self._probe()
-
-    # ------------------------------------------------------------ live data (sync socket)
-
-    def _convex_ready(self, _generation: int) -> None:
-        if self._shown:
-            self._live_totals()
-
-    def on_screen_suspend(self) -> None:
-        # Hidden: the total's subscription closes, so a commit costs the console no transition
-        # while another pane paints (the Logs pane's rows); it reopens on return.
-        self._shown = False
-        self.workers.cancel_group(self, "live")
-
-    def on_screen_resume(self) -> None:
-        self._shown = True
-        self._live_totals()
-
-    @work(group="live", exclusive=True, exit_on_error=False, description="live document total")
-    async def _live_totals(self) -> None:
-        client = self.host.convex
-        if client is None:
-            return
-        from tui.convex.errors import ConvexTransportError, FunctionError
-        from tui.status.live import document_totals
-
-        generation = self._generation
-        try:
-            async for total in document_totals(client):
-                if generation == self._generation:  # not the previous target's, late
-                    self.post_message(DocumentTotal(total))
-        except (FunctionError, ConvexTransportError):
-            # An older backend without the system query, or a key without ViewData.
-            self.post_message(DocumentTotal(None))
-
-    @on(DocumentTotal)
-    def _document_total(self, message: DocumentTotal) -> None:
-        total = message.total
-        subtitle = "" if total is None else f"{total:,} documents · live"
-        self.query_one("#services", DataTable).border_subtitle = subtitle
 
     # ------------------------------------------------------------ Docker
 

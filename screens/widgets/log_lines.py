@@ -27,6 +27,7 @@ from tui.logs.view import LogView
 
 MAX_DISPLAY = 2_000  # long lines are cut on screen; the detail view has them whole
 TAG_WIDTH = 24
+_LEVEL_WORD = {"SUCCESS": "ok", "FAILURE": "fail", "stdout": "", "stderr": "err"}
 _LEVEL_CLASS = {
     "ERROR": "error",
     "FAILURE": "error",
@@ -434,9 +435,9 @@ class LogLines(ScrollView, can_focus=True):
         tag, width = r.tag, self.tag_width
         tag = tag if len(tag) <= width else tag[: width - 1] + "…"
         out.append(f"{tag:<{width}} ", self._style("event" if r.kind == EVENT else "tag"))
-        level = {"SUCCESS": "ok", "FAILURE": "fail", "stdout": "", "stderr": "err"}.get(
-            r.level, r.level_text
-        )
+        level = _LEVEL_WORD.get(r.level)
+        if level is None:  # the server's word: cleaned only when shown as it is
+            level = r.level_text
         cls = _LEVEL_CLASS.get(r.level)
         out.append(f"{level:<5} ", self._style(cls) if cls else Style())
         out.append_text(body)
