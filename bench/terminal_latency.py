@@ -32,12 +32,13 @@ class Terminal:
     def __init__(self, url: str, key: str, home: str) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        # The key in the environment, as a workspace has it, not on a command line.
         env = {**os.environ, "TERM": "xterm-256color", "XDG_DATA_HOME": home,
-               "XDG_CONFIG_HOME": home, "PYTHONPATH": str(ROOT)}  # fmt: skip
+               "XDG_CONFIG_HOME": home, "PYTHONPATH": str(ROOT),
+               "CONVEX_SELF_HOSTED_URL": url, "CONVEX_SELF_HOSTED_ADMIN_KEY": key}  # fmt: skip
         for name in ("COLUMNS", "LINES"):  # the size is the pty's
             env.pop(name, None)
-        argv = [sys.executable, "-m", "screens", "--url", url, "--admin-key", key,
-                "--project-dir", home, "console"]  # fmt: skip
+        argv = [sys.executable, "-m", "screens", "--project-dir", home, "console"]
         self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
                                         cwd=home, start_new_session=True)  # fmt: skip
         os.close(slave)
