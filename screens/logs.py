@@ -79,6 +79,7 @@ class LogsScreen(LogContainers):
         self._init_containers()
         self._tick: Timer | None = None
         self._last_drain = 0.0
+        self._bar_due = False  # the status bar is to be painted after the rows (`_bar_now`)
         self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
         self._pending_target: PaneTarget | None = None
         self._ready = False
@@ -244,13 +245,36 @@ class LogsScreen(LogContainers):
         self.notify(event.text, title="Error", severity="error", markup=False)
 
     def _drain_now(self) -> None:
-        if self._drain():
-            # The status bar ("n/m rows") in the rows' frame: a `StatusLine` costs ~0.05 ms
-            # there, where a Static was a third of the paint, and a frame of its own cost 0.5
-            # ms more before the next rows could be taken (issue 17).
+        if not self._take():
+            return
+        if not self._paint_now([self.lines], direct_only=True):
+            self._render_bar()  # the rows cannot be painted alone: both in one frame
             self._paint_now([self.lines, self.query_one("#logs-bar", StatusLine)])
+            return
+        # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") comes
+        # after whatever already waits on the loop, once for all of it: rows that arrived
+        # meanwhile (a mutation's scheduled follow-up often does, while the mutation's row is
+        # painted) no longer wait for it (~0.2 ms, issue 17).
+        if not self._bar_due:
+            self._bar_due = True
+            asyncio.get_running_loop().call_soon(self._bar_now)
 
-    def _drain(self) -> bool:
+    def _bar_now(self) -> None:
+        self._bar_due = False
+        if not self.is_attached:
+            return
+        try:
+            self._render_bar()
+            self._paint_now([self.query_one("#logs-bar", StatusLine)])
+        except Exception as exc:  # as a message handler's error would be: the App reports it
+            self.app._handle_exception(exc)
+
+    def _drain(self) -> None:
+        """The tick: rows a busy source left in the inbox, painted with the next frame."""
+        if self._take():
+            self._render_bar()
+
+    def _take(self) -> bool:
         rows, lost = self.inbox.take()
         if not rows and not lost:
             return False
@@ -259,23 +283,25 @@ class LogsScreen(LogContainers):
         self.view.count_lost(lost)
         self.lines.shift(removed)
         self.lines.refresh_view()
-        self._render_bar()
         return True
 
-    def _paint_now(self, widgets: list[Widget]) -> None:
+    def _paint_now(self, widgets: list[Widget], *, direct_only: bool = False) -> bool:
         """Paint ``widgets`` (and the log's scrollbars when they changed) in this turn of the
         loop: rows that came after a quiet spell, left to the screen's update timer (a 1/60 s
         grid, reached through two messages), waited ~20 ms, more than the whole HTTP answer.
         Textual has no public call for it (its version is pinned); without these internals
-        the next frame paints them as before."""
+        the next frame paints them as before. ``direct_only``: paint only if they can be
+        painted alone (see direct_paint), else do nothing. True when painted."""
         try:
             dirty = self._dirty_widgets
             paint = self._on_timer_update
         except AttributeError:
-            return
+            return False
         changed = [*widgets, *(bar for bar in self.lines.scrollbars() if bar._repaint_required)]
         if not dirty.difference(changed) and paint_direct(self, widgets):
-            return  # only these needed a paint, and nothing lies over them (see direct_paint)
+            return True  # only these needed a paint, and nothing lies over them (direct_paint)
+        if direct_only:
+            return False
         for widget in changed:
             # Painted here, so the refresh each asked for is taken now: left pending, each
             # widget's next idle asked the screen to paint it again, unchanged (a second
@@ -283,6 +309,7 @@ class LogsScreen(LogContainers):
             widget._repaint_required = False
             dirty.add(widget)
         paint()
+        return True
 
     def _render_bar(self) -> None:
         v = self.view

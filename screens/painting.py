@@ -5,11 +5,16 @@ and rows get the GIL from the UI thread (issue 17)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from functools import partial
+from queue import Queue
 from typing import Any
 
+from rich.control import Control
+from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.app import App
+from textual.drivers._writer_thread import WriterThread
 from textual.theme import Theme
 
 from screens.direct_paint import Patches, forget_terminal
@@ -35,6 +40,7 @@ CONVEX_THEME = Theme(
 # default. 1 ms bounds that wait (a frame queued before 3 ms of UI work reached the terminal
 # after 3.0 ms at 5 ms, 1.1 ms at 1 ms); log ingest was unchanged (bench/logs_ingest.py).
 SWITCH_INTERVAL_S = 0.001
+WRITE_NOW_MAX = 8192  # characters a direct paint writes from the UI thread (see _write_patches)
 
 
 class Painting(App[int]):
@@ -57,7 +63,41 @@ class Painting(App[int]):
         # Anything but a direct paint changes the terminal behind `paint_direct`'s memory of it.
         if not isinstance(renderable, Patches):
             forget_terminal(self)
+        elif self._write_patches(renderable):
+            return
         super()._display(screen, renderable)
+
+    def _write_patches(self, patches: Patches) -> bool:
+        """Write a direct paint as Textual's `_display` would, but as one piece, and from this
+        thread when Textual's writer thread is idle (waiting for its next frame, its queue
+        empty): so nothing written before can come after it. Handed to the writer thread, a
+        followed row's bytes waited for that thread to get the GIL from this one, which goes
+        on working after a paint (0.05-0.4 ms, issue 17). A small paint only: a big one could
+        make this thread wait on a slow terminal. False when this cannot be done here."""
+        driver = self._driver
+        writer = getattr(driver, "_writer_thread", None)
+        if (
+            not isinstance(writer, WriterThread)
+            or not isinstance(getattr(writer, "_queue", None), Queue)
+            or getattr(writer, "_file", None) is None
+            or driver is None
+            or driver.is_inline
+            or self._batch_count
+            or not self._running
+            or self._closed
+            or self.is_headless
+        ):
+            return False
+        cursor = self.screen.outer_size.clamp_offset(self.cursor_position)
+        text = patches.render_segments(self.console) + Control.move_to(*cursor).segment.text
+        self._previous_cursor_position = cursor
+        if self._sync_available:
+            text = SYNC_START + text + SYNC_END
+        try:
+            write_in_order(writer, text)
+        finally:
+            self.post_display_hook()
+        return True
 
     @property
     def _holds(self) -> set[object]:
@@ -107,3 +147,19 @@ class Painting(App[int]):
             # there is one (its queue may be empty: seen in tmux as a switch back that painted
             # only when some later message woke the screen, 300-500 ms on).
             self.screen.check_idle()
+
+
+def write_in_order(writer: WriterThread, text: str) -> bool:
+    """Write ``text`` from this thread when ``writer`` is idle (its queue empty, the thread
+    waiting for more: everything queued before is written and flushed) and it is small; else
+    queue it behind what the writer has. Only for the thread that queues all of the writer's
+    text (Textual's UI thread), so that nothing is queued meanwhile. True when written now."""
+    queue, file = writer._queue, writer._file
+    idle = not queue.qsize() and len(getattr(queue.not_empty, "_waiters", ())) == 1
+    if not idle or len(text) > WRITE_NOW_MAX:
+        writer.write(text)
+        return False
+    with contextlib.suppress(OSError):  # the terminal has gone: as the writer thread would
+        file.write(text)
+        file.flush()
+    return True

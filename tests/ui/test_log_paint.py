@@ -319,12 +319,14 @@ async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any) -
             term.updates.clear()
             screen.inbox.put([Record(float(i), "box", CONTAINER, f"row {i}", "stdout")])
             screen._drain_now()
-            (patches,) = [u for u in term.updates if isinstance(u, Patches)]
-            log = next(u for u in patches.updates if u.region == region)
+            await pilot.pause()  # the status bar is painted after what waits on the loop
+            patches = [u for u in term.updates if isinstance(u, Patches)]
+            bar = screen.query_one("#logs-bar").region
+            assert [[u.region for u in p.updates] for p in patches] == [[region], [bar]]
+            log = patches[0].updates[0]
             assert log.shift == 1 and len(log.rows) <= 6, (log.shift, [y for y, _ in log.rows])
-            assert len(patches.render_segments(app.console)) < whole / 8
+            assert sum(len(p.render_segments(app.console)) for p in patches) < whole / 8
             assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
-            await pilot.pause()
 
 
 async def test_after_the_terminal_was_handed_over_the_next_paint_writes_whole(
@@ -344,8 +346,8 @@ async def test_after_the_terminal_was_handed_over_the_next_paint_writes_whole(
             term.updates.clear()
             screen.inbox.put([Record(float(i), "box", CONTAINER, f"row {i}", "stdout")])
             screen._drain_now()
-            (patches,) = [u for u in term.updates if isinstance(u, Patches)]
-            return next(u for u in patches.updates if u.region == region)
+            patches = [u for u in term.updates if isinstance(u, Patches)]
+            return next(u for p in patches for u in p.updates if u.region == region)
 
         arrive(200)
         assert arrive(201).shift == 1  # remembered: moved, not written
@@ -353,3 +355,45 @@ async def test_after_the_terminal_was_handed_over_the_next_paint_writes_whole(
         app._resume_signal()
         whole = arrive(202)
         assert whole.shift == 0 and len(whole.rows) == region.height
+
+
+def test_a_paint_is_written_at_once_only_when_nothing_is_ahead_of_it() -> None:
+    """`write_in_order` writes from the calling thread only when Textual's writer thread is
+    idle (all it was given is written); when it is busy, or the text is big, the text is
+    queued behind what it has. A real writer thread on a pipe: the bytes keep their order."""
+    import os
+    import time
+
+    from textual.drivers._writer_thread import WriterThread
+
+    from screens.painting import WRITE_NOW_MAX, write_in_order
+
+    read_fd, write_fd = os.pipe()
+    writer = WriterThread(os.fdopen(write_fd, "w", encoding="utf-8"))
+    writer.start()
+
+    def read(n: int) -> bytes:
+        got = b""
+        while len(got) < n:
+            got += os.read(read_fd, n - len(got))
+        return got
+
+    def waiting() -> bool:  # the writer thread waits for its next text
+        return len(writer._queue.not_empty._waiters) == 1  # type: ignore[attr-defined]
+
+    try:
+        deadline = time.monotonic() + 10
+        while not waiting() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert write_in_order(writer, "now") is True
+        os.set_blocking(read_fd, False)
+        assert os.read(read_fd, 100) == b"now"  # in the pipe before the call returned
+        os.set_blocking(read_fd, True)
+        big = "x" * WRITE_NOW_MAX + "y"
+        assert write_in_order(writer, big) is False  # too big for this thread: queued
+        writer.write("z" * 200_000)  # more than the pipe holds: the writer thread waits
+        assert write_in_order(writer, "after") is False  # busy: behind what it has
+        assert read(len(big) + 200_005) == (big + "z" * 200_000 + "after").encode()
+    finally:
+        writer.stop()
+        os.close(read_fd)
