@@ -397,3 +397,46 @@ def test_a_paint_is_written_at_once_only_when_nothing_is_ahead_of_it() -> None:
     finally:
         writer.stop()
         os.close(read_fd)
+
+
+async def test_a_plain_row_built_as_segments_is_the_row_a_text_renders(sandbox: Any) -> None:
+    """`LogLines._plain_row` skips Rich's Text for rows whose body is one unstyled run: its
+    strip must equal, segment by segment, what the Text path renders, for any record (control
+    codes, tabs, newlines, wide and empty text, long tags, the server's own level words), with
+    and without the time column and the cursor; rows it cannot build say so (None)."""
+    from rich.text import Text
+    from textual.strip import Strip
+
+    from tui.logs.record import EVENT, LOG, MARKER
+
+    rng = random.Random(11)
+    pieces = ["ok", "", " ", "a\rb\x07c\x08", "tab\there", "multi\nline\r\nend", "é中文🙂", "x" * 2100,
+              "\x1b[31mred\x1b[0m", "\x1b]8;;http://x\x07link"]  # fmt: skip
+    levels = ["LOG", "INFO", "ERROR", "WARN", "DEBUG", "SUCCESS", "FAILURE", "stdout", "stderr",
+              "WEIRD\x1b[2J", ""]  # fmt: skip
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        lines = (await logs_pane(pilot)).lines
+        built = 0
+        for _ in range(600):
+            kind = rng.choice([LOG, OUTCOME, CONTAINER, EVENT, MARKER])
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
+            function = rng.choice(["tasks:processTask", "f" * 40, "a:b\x07\x1b[1m", ""])
+            record = Record(rng.uniform(0, 2e9), FUNCTIONS, kind, text, rng.choice(levels),
+                            function=function, udf=rng.choice(["M", "A", ""]),
+                            success=rng.choice([True, False, None]))  # fmt: skip
+            for show_time in (True, False):
+                lines.show_time = show_time
+                lines._check_look()
+                for cursor in (False, True):
+                    fast = lines._plain_row(record, cursor)
+                    if fast is None:
+                        continue
+                    built += 1
+                    slow: Text = lines._row_text(record, 0)
+                    if cursor:
+                        slow.stylize(lines._style("cursor"))
+                    expected = Strip(slow.render(app.console), slow.cell_len)
+                    assert list(fast) == list(expected), (record, show_time, cursor)
+                    assert fast.cell_length == expected.cell_length
+        assert built > 1000
