@@ -198,8 +198,12 @@ class LogLines(ScrollView, can_focus=True):
         # paint). `_refresh_scrollbars` asks for a layout itself when a scrollbar appears or
         # goes. Textual's `_scroll_update` also repaints both scrollbars every time (~1 ms
         # each); their sizes are reactive, so each repaints itself only when it changed.
+        was = self.virtual_size
         self.set_reactive(Widget.virtual_size, size)
-        self._refresh_scrollbars()
+        longer = size.width == was.width and 0 < was.height <= size.height
+        if not (longer and self.show_vertical_scrollbar):
+            # Else only a longer log under a vertical bar already shown: no bar comes or goes.
+            self._refresh_scrollbars()
         width, height = self.container_size
         with self._bars_drawn():
             if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
@@ -208,8 +212,11 @@ class LogLines(ScrollView, can_focus=True):
             if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
                 bar = self.horizontal_scrollbar
                 set_bar(bar, size.width, width - self.scrollbar_size_vertical)
-            self.scroll_x = self.validate_scroll_x(self.scroll_x)
-            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            # Set only when out of range now: each set runs the reactive's machinery.
+            if (x := self.validate_scroll_x(self.scroll_x)) != self.scroll_x:
+                self.scroll_x = x
+            if (y := self.validate_scroll_y(self.scroll_y)) != self.scroll_y:
+                self.scroll_y = y
         self._repaint_moved()
 
     def _wrap_lines(self) -> list[tuple[int, int]]:
@@ -391,6 +398,8 @@ class LogLines(ScrollView, can_focus=True):
         styled all 36 lines again for one new row while following: half of every paint of a
         followed log (issue 17). Textual (pinned) keeps styled lines by screen row in
         `_styles_cache._cache`; without it this is a plain refresh."""
+        if self._moved and self._repaint_required:
+            return  # already asked for since the last paint (a new row asks up to 3 times)
         cache = self._styles_cache
         known = isinstance(getattr(cache, "_cache", None), dict) and isinstance(
             getattr(cache, "_dirty_lines", None), set
