@@ -77,7 +77,8 @@ class Painting(App[int]):
         driver = self._driver
         writer = getattr(driver, "_writer_thread", None)
         if (
-            not isinstance(writer, WriterThread)
+            not writes_plainly(driver)
+            or not isinstance(writer, WriterThread)
             or not isinstance(getattr(writer, "_queue", None), Queue)
             or getattr(writer, "_file", None) is None
             or driver is None
@@ -163,3 +164,15 @@ def write_in_order(writer: WriterThread, text: str) -> bool:
         file.write(text)
         file.flush()
     return True
+
+
+def writes_plainly(driver: object) -> bool:
+    """The driver is Textual's own terminal driver, whose `write` hands the text to its writer
+    thread as it is: only then may a paint go to that thread's file directly. Another driver
+    (the browser's frames its output; a subclass may too) always gets the paint through its
+    own `write`."""
+    write = getattr(type(driver), "write", None)  # by name: importing that module costs startup
+    return (getattr(write, "__module__", None), getattr(write, "__qualname__", None)) == (
+        "textual.drivers.linux_driver",
+        "LinuxDriver.write",
+    )

@@ -440,3 +440,28 @@ async def test_a_plain_row_built_as_segments_is_the_row_a_text_renders(sandbox: 
                     assert list(fast) == list(expected), (record, show_time, cursor)
                     assert fast.cell_length == expected.cell_length
         assert built > 1000
+
+
+def test_only_textuals_own_terminal_driver_has_its_paints_written_directly() -> None:
+    """A driver whose `write` is not the Linux driver's own (the browser's frames its output;
+    a subclass may too) must get every paint through that `write`, never straight to a file."""
+    from textual.drivers.headless_driver import HeadlessDriver
+    from textual.drivers.linux_driver import LinuxDriver
+    from textual.drivers.web_driver import WebDriver
+
+    from screens.painting import writes_plainly
+
+    class Framing(LinuxDriver):
+        def write(self, data: str) -> None:
+            super().write(f"<{data}>")
+
+    class Plain(LinuxDriver):
+        pass
+
+    def bare(cls: type) -> object:
+        return object.__new__(cls)  # the predicate looks at the class only
+
+    assert writes_plainly(bare(LinuxDriver)) and writes_plainly(bare(Plain))
+    assert not writes_plainly(bare(Framing))
+    assert not writes_plainly(bare(WebDriver)) and not writes_plainly(bare(HeadlessDriver))
+    assert not writes_plainly(None)
