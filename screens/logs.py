@@ -1,20 +1,13 @@
 """The Logs pane (key `2`, and `l` on a container in the Status pane): function executions,
-deployment events and container logs merged by time in one bounded, filterable view.
-
-Sources hand rows to an `Inbox` from their own threads (the function log stream, one reader per
-container; deployment events from the UI loop). Rows after a quiet spell are merged into the
-`LogView` and painted at once (at most PROMPT_RATE times a second); a flood is taken by a timer
-five times a second and repainted once. Only the visible lines are rendered (`LogLines`). The
-container half (which containers, the chooser) is `LogContainers`."""
+deployment events and container logs merged by time in one bounded, filterable view, with its
+keys, filter and dialogs. How rows reach the screen is `LogArrivals`; the container half (which
+containers, the chooser) is `LogContainers`. Only the visible lines are rendered (`LogLines`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
 import os
 import time
-from collections import deque
 from pathlib import Path
 
 from rich.text import Text
@@ -23,13 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from screens.bindings import to_bindings
-from screens.direct_paint import paint_direct
-from screens.logs_containers import LogContainers
+from screens.logs_arrivals import LogArrivals
 from screens.logs_dialogs import (
     DetailScreen,
     ExportScreen,
@@ -50,9 +41,7 @@ from tui.logs.store import FilterStore
 from tui.logs.view import LogView
 from tui.safety.text import clean_line
 
-TICK_S = 0.2  # a flood of rows repaints five times a second
 SAVE_DELAY_S = 0.5  # a filter is remembered once typing pauses this long
-PROMPT_RATE = 20  # rows after a quiet spell are painted at once, this many times a second at most
 CAPACITY_ENV = "CONVEX_TUI_LOG_BUFFER"
 
 
@@ -63,7 +52,7 @@ def _capacity() -> int:
         return DEFAULT_CAPACITY
 
 
-class LogsScreen(LogContainers):
+class LogsScreen(LogArrivals):
     CSS_PATH = "../styles/logs.tcss"
     BINDINGS = [
         *to_bindings(LOGS_KEYS),
@@ -77,32 +66,29 @@ class LogsScreen(LogContainers):
         self.inbox = Inbox()
         self._functions: FunctionLogs | None = None
         self._init_containers()
-        self._tick: Timer | None = None
-        self._last_drain = 0.0
-        self._bar_due = False  # the status bar is to be painted after the rows (`_bar_now`)
-        self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
+        self._init_arrivals()
         self._pending_target: PaneTarget | None = None
         self._ready = False
         self._deployment = ""
-        self._woken: tuple[asyncio.AbstractEventLoop, contextvars.Context] | None = None
         self._unsaved: tuple[str, LogFilter] | None = None  # a filter to remember, and where
         self._save_timer: Timer | None = None
 
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        yield StatusLine(id="logs-bar")
+        self.bar = StatusLine(id="logs-bar")
+        self.lines = LogLines(self.view, id="log-lines")
+        yield self.bar
         yield Input(placeholder="filter: text or regex, ! inverts (esc clears)", id="filter",
                     classes="-hidden")  # fmt: skip
-        yield LogLines(self.view, id="log-lines")
+        yield self.lines
 
     def on_mount(self) -> None:
-        self._woken = (asyncio.get_running_loop(), contextvars.copy_context())
+        self._arrivals_mounted()
         self._retarget_filter()
-        self._tick = self.set_interval(TICK_S, self._drain)
         self.watch(self.app, "convex_generation", self._convex_ready, init=True)
         self.watch(self.app, "context", lambda _: self._retarget(), init=False)
-        self.query_one(LogLines).focus()
+        self.lines.focus()
         self._render_bar()
         self._ready = True
         self.start_containers()
@@ -111,7 +97,7 @@ class LogsScreen(LogContainers):
             self.open_target(target)
 
     def on_unmount(self) -> None:
-        self._woken = None
+        self._arrivals_unmounted()
         if self._unsaved is not None:  # quit while typing: remembered all the same
             deployment, log_filter = self._unsaved
             self._unsaved = None
@@ -119,10 +105,6 @@ class LogsScreen(LogContainers):
                 self.store.save(deployment, log_filter)
         self._stop_functions()
         self.close_containers()
-
-    @property
-    def lines(self) -> LogLines:
-        return self.query_one(LogLines)
 
     # ------------------------------------------------------------ targets and sources
 
@@ -194,122 +176,9 @@ class LogsScreen(LogContainers):
             super().__init__()
             self.text = text
 
-    def _emit(self, rows: list[Record]) -> None:
-        """Rows from a Convex source (any thread): painted at once, up to PROMPT_RATE times a
-        second; beyond that they wait for the tick."""
-        if self.inbox.put(rows):
-            self._wake()
-
-    def _emit_container(self, rows: list[Record]) -> None:
-        """Rows from a container reader thread: a line after a quiet spell is painted at once;
-        while lines flow, the tick takes them (TICK_S)."""
-        if self.inbox.put(rows) and time.monotonic() - self._last_drain >= TICK_S:
-            self._wake()
-
-    def _wake(self) -> None:
-        """Ask the UI loop (from any thread) to take the inbox now. A loop callback, not a
-        Textual message: the rows are already in the inbox, and a message's queue and dispatch
-        took 0.3-0.4 ms of a line's way to the screen, against 0.1 ms for this (issue 17). It
-        runs in the context captured at mount, so Textual sees its app and this screen."""
-        woken = self._woken
-        if woken is None:
-            return  # not mounted yet: the first drain after mount takes the rows
-        loop, context = woken
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the console is quitting
-            loop.call_soon_threadsafe(self._arrived, context=context)
-
-    def _show_now(self, rows: list[Record]) -> None:
-        """Rows the console adds on the UI loop in answer to a key (a marker): shown at once."""
-        self.inbox.put(rows)
-        if self.is_mounted:
-            self._drain_now()
-
-    def _arrived(self) -> None:
-        if not self.is_attached:
-            return
-        try:
-            self._take_arrivals()
-        except Exception as exc:  # as a message handler's error would be: the App reports it
-            self.app._handle_exception(exc)
-
-    def _take_arrivals(self) -> None:
-        now = time.monotonic()
-        recent = self._prompts
-        if len(recent) == recent.maxlen and now - recent[0] < 1.0:
-            return  # a busy source: the tick takes its rows
-        recent.append(now)
-        self._drain_now()
-
     @on(SourceFailed)
     def _source_failed(self, event: SourceFailed) -> None:
         self.notify(event.text, title="Error", severity="error", markup=False)
-
-    def _drain_now(self) -> None:
-        if not self._take():
-            return
-        if not self._paint_now([self.lines], direct_only=True):
-            self._render_bar()  # the rows cannot be painted alone: both in one frame
-            self._paint_now([self.lines, self.query_one("#logs-bar", StatusLine)])
-            return
-        # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") comes
-        # after whatever already waits on the loop, once for all of it: rows that arrived
-        # meanwhile (a mutation's scheduled follow-up often does, while the mutation's row is
-        # painted) no longer wait for it (~0.2 ms, issue 17).
-        if not self._bar_due:
-            self._bar_due = True
-            asyncio.get_running_loop().call_soon(self._bar_now)
-
-    def _bar_now(self) -> None:
-        self._bar_due = False
-        if not self.is_attached:
-            return
-        try:
-            self._render_bar()
-            self._paint_now([self.query_one("#logs-bar", StatusLine)])
-        except Exception as exc:  # as a message handler's error would be: the App reports it
-            self.app._handle_exception(exc)
-
-    def _drain(self) -> None:
-        """The tick: rows a busy source left in the inbox, painted with the next frame."""
-        if self._take():
-            self._render_bar()
-
-    def _take(self) -> bool:
-        rows, lost = self.inbox.take()
-        if not rows and not lost:
-            return False
-        self._last_drain = time.monotonic()
-        removed = self.view.add(rows)
-        self.view.count_lost(lost)
-        self.lines.shift(removed)
-        self.lines.refresh_view()
-        return True
-
-    def _paint_now(self, widgets: list[Widget], *, direct_only: bool = False) -> bool:
-        """Paint ``widgets`` (and the log's scrollbars when they changed) in this turn of the
-        loop: rows that came after a quiet spell, left to the screen's update timer (a 1/60 s
-        grid, reached through two messages), waited ~20 ms, more than the whole HTTP answer.
-        Textual has no public call for it (its version is pinned); without these internals
-        the next frame paints them as before. ``direct_only``: paint only if they can be
-        painted alone (see direct_paint), else do nothing. True when painted."""
-        try:
-            dirty = self._dirty_widgets
-            paint = self._on_timer_update
-        except AttributeError:
-            return False
-        changed = [*widgets, *(bar for bar in self.lines.scrollbars() if bar._repaint_required)]
-        if not dirty.difference(changed) and paint_direct(self, widgets):
-            return True  # only these needed a paint, and nothing lies over them (direct_paint)
-        if direct_only:
-            return False
-        for widget in changed:
-            # Painted here, so the refresh each asked for is taken now: left pending, each
-            # widget's next idle asked the screen to paint it again, unchanged (a second
-            # full pass after every prompt paint).
-            widget._repaint_required = False
-            dirty.add(widget)
-        paint()
-        return True
 
     def _render_bar(self) -> None:
         v = self.view
@@ -337,7 +206,7 @@ class LogsScreen(LogContainers):
             if i:
                 text.append(" · ")
             text.append(s, style)
-        self.query_one("#logs-bar", StatusLine).update(text)
+        self.bar.update(text)
 
     # ------------------------------------------------------------ filter
 
