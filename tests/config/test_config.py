@@ -224,3 +224,24 @@ def test_config_dir_is_what_platformdirs_says(
         elif value != "keep":
             monkeypatch.setenv(name, value)
     assert user_config_dir() == Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def test_an_unparseable_line_is_named_without_its_value(tmp_path: Path) -> None:
+    """A line dotenv cannot parse is reported by its name: its value may be the admin key
+    (an unterminated quote around it, say) and is never shown."""
+    secret = "a|0123456789abcdef0123456789abcdef"
+    env = write(tmp_path / ".env.convex.local", f'CONVEX_SELF_HOSTED_ADMIN_KEY="{secret}\n')
+    (problem,) = read_env_file(env).problems
+    assert "CONVEX_SELF_HOSTED_ADMIN_KEY=…" in problem.message
+    assert "0123" not in problem.message and "a|" not in problem.message
+
+
+def test_a_key_pasted_on_a_line_of_its_own_is_a_problem_not_a_name(tmp_path: Path) -> None:
+    """dotenv takes a bare word for a name without a value: a pasted admin key would become a
+    variable name and be listed as one. It is a problem instead, its secret half not shown."""
+    env = write(tmp_path / ".env.convex.local", "convex-self-hosted|0123456789abcdef\nOK=1\n")
+    ef = read_env_file(env)
+    assert ef.values == {"OK": "1"}
+    (problem,) = ef.problems
+    assert problem.line == 1 and "convex-self-hosted|…" in problem.message
+    assert "0123" not in problem.message

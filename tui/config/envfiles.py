@@ -6,9 +6,11 @@ A broken file never raises: every problem is kept with its file and line so `doc
 from __future__ import annotations
 
 import io
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # Files read from the project directory, highest precedence first.
 PROJECT_ENV_FILES = (".env.convex.local", ".env.local", ".env")
@@ -84,16 +86,31 @@ def read_env_file(path: Path) -> EnvFile:
     for binding in parse_stream(io.StringIO(text)):
         line = binding.original.line
         if binding.error:
-            snippet = binding.original.string.strip()[:40]
-            problems.append(EnvProblem(path, line, f"cannot parse line: {snippet!r}"))
+            problems.append(EnvProblem(path, line, f"cannot parse line: {_named(binding)!r}"))
             continue
         if binding.key is None:
+            continue
+        if binding.value is None and not _NAME.fullmatch(binding.key):
+            # Not NAME=value but a bare word dotenv takes for a name: a pasted key, say.
+            problems.append(EnvProblem(path, line, f"not NAME=value: {_named(binding)!r}"))
             continue
         value = binding.value if binding.value is not None else ""
         # Expand ${VAR} references against earlier values in the same file, as dotenv does.
         values[binding.key] = _expand(value, values)
         lines[binding.key] = line
     return EnvFile(path, True, values, lines, tuple(problems), mode)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_SECRET_FROM = re.compile(r"[=|]")  # a value, or an admin key's secret half, starts there
+
+
+def _named(binding: Any) -> str:
+    """A line as a problem may show it: up to its first `=` or `|`, never what follows (a
+    value may be the admin key or another secret)."""
+    text = binding.original.string.strip()
+    cut = _SECRET_FROM.search(text)
+    return f"{text[: cut.start()][:40]}{cut.group()}…" if cut else text[:40]
 
 
 def _expand(value: str, known: dict[str, str]) -> str:
