@@ -33,7 +33,7 @@ from screens.widgets.status_line import StatusLine
 from tui.logs.buffer import DEFAULT_CAPACITY
 from tui.logs.detail import detail_for
 from tui.logs.filter import LogFilter
-from tui.logs.function_thread import FunctionLogs
+from tui.logs.function_loop import FunctionLogsOnLoop
 from tui.logs.inbox import Inbox
 from tui.logs.keys import LOGS_KEYS
 from tui.logs.record import EVENTS, FUNCTIONS, Record, marker
@@ -64,7 +64,7 @@ class LogsScreen(LogArrivals):
         self.store = store or FilterStore()
         self.view = LogView(capacity or _capacity())
         self.inbox = Inbox()
-        self._functions: FunctionLogs | None = None
+        self._functions: FunctionLogsOnLoop | None = None
         self._init_containers()
         self._init_arrivals()
         self._pending_target: PaneTarget | None = None
@@ -145,7 +145,7 @@ class LogsScreen(LogArrivals):
         if client is None:
             return
         self._stop_functions()
-        self._functions = FunctionLogs(
+        self._functions = FunctionLogsOnLoop(
             client.url, client.admin_key, self._emit, on_error=self._functions_failed
         ).start()
         self._follow_events()
@@ -155,7 +155,7 @@ class LogsScreen(LogArrivals):
             self._functions.stop()
             self._functions = None
 
-    def _functions_failed(self, exc: BaseException) -> None:  # on the stream's thread
+    def _functions_failed(self, exc: BaseException) -> None:  # a refused key…
         self.post_message(self.SourceFailed(f"function logs: {exc}"))
 
     @work(group="events", exclusive=True, exit_on_error=False, description="deployment events")

@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.config.secret import Secret
 from tui.convex.client import ConvexClient
-from tui.logs.function_thread import FunctionLogs
+from tui.logs.function_loop import FunctionLogsOnLoop
 from tui.logs.record import EVENTS, MARKER, Record
 from tui.logs.sources import EVENTS_PATH, follow_events
 from tui.sandbox.audit import append_audit
@@ -78,7 +78,7 @@ async def test_function_stream_marks_an_outage_and_resumes_after_a_restart() -> 
     await server.start()
     port, key = server.url.rsplit(":", 1)[1], server.admin_key
     client = ConvexClient(server.url, Secret(key))
-    stream = FunctionLogs(server.url, Secret(key), rows.extend).start()
+    stream = FunctionLogsOnLoop(server.url, Secret(key), rows.extend).start()
     try:
         await client.mutation("tasks:create", {"title": "before"})
         await _wait(rows, lambda: any("before" in r.text for r in rows))
@@ -91,7 +91,7 @@ async def test_function_stream_marks_an_outage_and_resumes_after_a_restart() -> 
         await client.mutation("tasks:create", {"title": "after"})
         await _wait(rows, lambda: any("after" in r.text for r in rows))
     finally:
-        await asyncio.to_thread(stream.stop)
+        stream.stop()
         await client.close()
         await server.stop()
     texts = [r.text for r in rows]

@@ -1,6 +1,6 @@
 """Deployment events for the Logs pane: an async loop over the audit log that hands batches of
 rows to ``emit``, reconnects by itself and adds a marker row when it loses or regains its
-server. (Function executions have a thread of their own: tui/logs/function_thread.py.)"""
+server. (Function executions have a stream of their own: tui/logs/function_loop.py.)"""
 
 from __future__ import annotations
 
