@@ -89,7 +89,7 @@ def forget_terminal(app: Any) -> None:
 def _since_last(app: Any, widget: Widget, region: Region, rows: list[Row]) -> RegionUpdate:
     """``rows`` for ``region``, less what the terminal already shows there (moved rows moved)."""
     memory: dict[Region, _Drawn] = app.__dict__.setdefault(_MEMORY, {})
-    offset = round(widget.scroll_offset.y)
+    offset = paint_offset(widget)
     last = memory.get(region)
     memory[region] = _Drawn(rows, offset)
     if last is None:
@@ -102,6 +102,14 @@ def _since_last(app: Any, widget: Widget, region: Region, rows: list[Row]) -> Re
     there = [*last.rows[shift:moving], *[None] * shift, *last.rows[moving:]]
     changed = [(y, row) for y, row in enumerate(rows) if row != there[y]]
     return RegionUpdate(region, changed, shift, moving)
+
+
+def paint_offset(widget: Widget) -> int:
+    """How far the widget's lines have moved up: its vertical scroll offset, or its own count
+    when lines also leave it without a scroll (`LogLines.paint_offset`). Any value is safe:
+    rows are compared with what the terminal shows after the move, and differing ones written."""
+    own = getattr(widget, "paint_offset", None)
+    return own if isinstance(own, int) else round(widget.scroll_offset.y)
 
 
 def paint_direct(screen: Screen[Any], widgets: Sequence[Widget]) -> bool:

@@ -73,6 +73,7 @@ class LogLines(LogRows, can_focus=True):
         self._generation = 0  # a new look: no styled line is reused
         self._rendering = False
         self._moved = False  # lines moved since the last paint: `_reuse_moved` at the next
+        self._lines_gone = 0  # lines that left the front of the view so far (`paint_offset`)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -156,10 +157,22 @@ class LogLines(LogRows, can_focus=True):
         return [bar for bar in made if isinstance(bar, ScrollBar)]
 
     def shift(self, removed: int) -> None:
-        """Rows left the front of the view while paused: keep the same rows on screen."""
+        """Rows left the front of the view: while paused, keep the same rows on screen (and
+        count them for `paint_offset` either way)."""
+        # Wrapped, a row is one or more lines, and the dropped ones cannot be counted any
+        # more: a jump taller than any screen, so that no paint takes it for a scroll.
+        self._lines_gone += removed if not self.wrap else removed and 1 << 20
         if removed and not self.view.follow:
             self.set_reactive(LogLines.cursor, max(0, self.cursor - removed))
             self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
+
+    @property
+    def paint_offset(self) -> int:
+        """The first line on screen, counted from the first line this view ever held: how far
+        the lines moved up since a paint, for `direct_paint`. Following a full ring, rows
+        leave the front as new ones come, and the lines move up while the scroll offset stays
+        (every arrival rewrote the whole log: ~8 KB at 120x40 instead of ~1 KB)."""
+        return round(self.scroll_y) + self._lines_gone
 
     def _line_count(self) -> int:
         return len(self._wrap_lines()) if self.wrap else len(self.view.visible)

@@ -115,6 +115,38 @@ def test_rows_painted_as_they_arrive_are_what_a_full_repaint_draws(
     logs.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
 
 
+def test_a_full_ring_followed_in_a_real_terminal_is_what_a_full_repaint_draws(
+    tmux: Tmux,  # noqa: F811
+    deployment: SandboxThread,
+    tmp_path: Path,
+) -> None:
+    """The ring full (1,000 rows here), each new row drops the oldest: the log's lines move up
+    while its scroll offset stays, and the terminal moves them (`LogLines.paint_offset`). The
+    terminal must still hold what a full repaint draws."""
+    argv = [sys.executable, "-m", "screens", "--url", deployment.url, "--admin-key",
+            deployment.admin_key, "--project-dir", str(tmp_path), "console"]  # fmt: skip
+    env = {"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+           "CONVEX_TUI_LOG_BUFFER": "1000"}  # fmt: skip
+    tmux.start(argv, env=env)
+    tmux.wait_for(lambda s: "http up" in s, what="console up")
+    tmux.keys("2")
+    tmux.wait_for(lambda s: "following ·" in s, what="logs pane")
+    tag = f"r{uuid.uuid4().hex[:4]}"
+    for i in range(260):  # four rows each: past the ring
+        create(deployment, f"{tag}-{i}")
+    tmux.wait_for(lambda s: "dropped (buffer 1,000)" in s, what="the ring full", timeout=20)
+    for i in range(260, 280):  # each one now drops the oldest rows
+        create(deployment, f"{tag}-{i}")
+    tmux.wait_for(lambda s: f"'{tag}-279'" in s, what="the last lines")
+    arrived = settled(tmux)
+    tmux.resize(121, 40)
+    settled(tmux, unlike=arrived)
+    tmux.resize(120, 40)
+    assert settled(tmux, like=arrived) == arrived
+    tmux.keys("C-q")
+    tmux.wait_for(lambda s: "EXITED:0" in s, what="clean exit", timeout=15)
+
+
 def settled(term: Tmux, *, like: str | None = None, unlike: str | None = None) -> str:
     """The styled screen once two captures 0.2 s apart agree (and it is ``like`` or not
     ``unlike`` when asked); the last capture after 10 s."""

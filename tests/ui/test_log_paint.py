@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from rich.segment import Segment
 from textual._compositor import CompositorUpdate, LayoutUpdate
 from textual.geometry import Region
@@ -298,17 +299,21 @@ async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_dra
         assert direct > 30 and deferred > 0 and scrolled >= 3, (direct, deferred, scrolled)
 
 
-async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any) -> None:
+@pytest.mark.parametrize("ring", ["growing", "full"])
+async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any, ring: str) -> None:
     """Following, each new row moves the rows above it up on the terminal (one index step in a
     scroll region) and writes only what differs then: the new row, the old cursor row, the rows
     where the scrollbars' cells changed (the thumb's ends, the horizontal bar). The terminal
-    then shows what a full render shows."""
+    then shows what a full render shows. The same with a full ring, where each new row drops
+    the oldest and the scroll offset stays (it used to write the whole log every time)."""
     from screens.direct_paint import Patches
 
     rng = random.Random(5)
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await filled(pilot, rows(0, 200, rng))
+        if ring == "full":
+            screen.view.buffer.capacity = len(screen.view.buffer)
         screen.inbox.put([Record(199.5, "box", CONTAINER, "written whole", "stdout")])
         screen._drain_now()  # Textual drew the pane since: this paint writes its regions whole
         await pilot.pause()
@@ -326,6 +331,32 @@ async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any) -
             log = patches[0].updates[0]
             assert log.shift == 1 and len(log.rows) <= 6, (log.shift, [y for y, _ in log.rows])
             assert sum(len(p.render_segments(app.console)) for p in patches) < whole / 8
+            assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
+
+
+async def test_a_full_ring_while_wrapping_is_written_as_the_compositor_draws_it(
+    sandbox: Any,
+) -> None:
+    """Wrapped, a dropped row took an unknown number of lines with it: no paint takes that for
+    a scroll of some lines, and the terminal shows what a full render shows."""
+    from screens.direct_paint import Patches
+
+    rng = random.Random(11)
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await filled(pilot, rows(0, 150, rng))
+        screen.action_toggle_wrap()
+        await pilot.pause()
+        screen.view.buffer.capacity = len(screen.view.buffer)
+        term = Terminal(app)
+        for i in range(150, 160):
+            term.updates.clear()
+            screen.inbox.put(rows(i, 1, rng))
+            screen._drain_now()
+            await pilot.pause()
+            assert screen.view.dropped >= i - 149
+            shifts = [u.shift for p in term.updates if isinstance(p, Patches) for u in p.updates]
+            assert not any(shifts), shifts
             assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
 
 
