@@ -237,6 +237,34 @@ async def test_a_dead_server_is_said_once_while_retrying() -> None:
     assert "function log stream lost" in rows[0].text and "reconnecting" in rows[0].text
 
 
+async def test_a_server_that_comes_back_is_said_at_once_before_its_rows() -> None:
+    """The stream lost its server; when one listens again, "resumed" is said as soon as the
+    stream is connected, though the server holds its poll (an empty log), and before the
+    first rows that come."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    rows: list[Record] = []
+    stream = FunctionLogsOnLoop(f"http://127.0.0.1:{port}", Secret("k"), rows.extend).start()
+    server = SandboxServer(memory=True, seed="empty", port=port, admin_key="k")
+    try:
+        await until(lambda: stream.reconnects >= 1, "a failed try")
+        await server.start()
+        await until(lambda: any("resumed" in r.text for r in rows), "the resumed marker")
+        assert [r.kind for r in rows] == [MARKER, MARKER]  # no row came: the poll is held
+        await echo(server, "came-back-1")
+        await until(lambda: any("came-back-1" in r.text for r in rows), "the first row after")
+    finally:
+        stream.stop()
+        await server.stop()
+    texts = [r.text for r in rows]
+    assert texts.index("function log stream resumed") < next(
+        i for i, t in enumerate(texts) if "came-back-1" in t
+    )
+
+
 async def test_a_server_that_closes_after_each_answer_is_followed_without_a_marker() -> None:
     """`Connection: close` after each answer (a proxy may do it; the sandbox never does, hence
     this small server): each next poll goes out on a new connection, and nothing is said."""

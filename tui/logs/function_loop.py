@@ -191,6 +191,8 @@ class FunctionLogsOnLoop(LogCursor):
             wire.close()
             return
         self._wire = wire
+        if self._down:  # connected again: said now, not when the (held) poll is answered
+            self._transport_changed(None)
         then()
 
     def _send(self, path: str, params: dict[str, str] | None = None) -> None:
