@@ -11,8 +11,9 @@
 4. mutation -> its log line painted by the pane vs `npx convex logs` printing it, both
    tailing the same sandbox (the repo's own node_modules; `npm ci` in tests/peers when
    missing)                                                                (goal <= 1.0x)
-   The pane's time is the row's first render (a spy on `render_line`); the end of the frame
-   that holds it (handed to the driver) is printed beside it.
+   The pane's time is the row's first styling (a spy on `LogLines._row_strip`, which the
+   view's render and the rows written ahead both use); the end of the first frame after it
+   (handed to the driver) is printed beside it.
 4b. the same with the console itself in a pty (bench/terminal_latency.py), beside npx printing
    into a pty of its own, as both run in a user's terminal: each timed to its bytes on the
    terminal's side.
@@ -187,10 +188,10 @@ async def pane_child(url: str, key: str, container: str, lines: int) -> None:
         painted: dict[str, float] = {}
         watched: set[str] = set()
         pane_saw = asyncio.Event()
-        original = screen.lines.render_line
+        original = screen.lines._row_strip
 
-        def spy(y: int) -> Any:  # part 4: the first paint of a row holding a watched tag
-            strip = original(y)
+        def spy(*args: Any) -> Any:  # part 4: the first styling of a row holding a watched tag
+            strip = original(*args)
             if watched:
                 text = "".join(seg.text for seg in strip)
                 for tag in watched:
@@ -199,7 +200,7 @@ async def pane_child(url: str, key: str, container: str, lines: int) -> None:
                         pane_saw.set()
             return strip
 
-        screen.lines.render_line = spy  # type: ignore[method-assign]
+        screen.lines._row_strip = spy  # type: ignore[method-assign,assignment]
         framed: dict[str, float] = {}
         display = app._display
 

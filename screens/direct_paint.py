@@ -72,10 +72,14 @@ class Patches(CompositorUpdate):
         return "".join(update.render_segments(console) for update in self.updates)
 
 
+Bars = list[Piece]  # the scrollbar cells laid over one row of a region
+
+
 @dataclass
 class _Drawn:
     rows: list[Row]
     offset: int  # the widget's vertical scroll offset then
+    over: list[Bars]  # the bars laid over each row
 
 
 _MEMORY = "_direct_paint_drawn"  # on the App: what the terminal shows of each region written
@@ -86,12 +90,14 @@ def forget_terminal(app: Any) -> None:
     app.__dict__.pop(_MEMORY, None)
 
 
-def _since_last(app: Any, widget: Widget, region: Region, rows: list[Row]) -> RegionUpdate:
+def _since_last(
+    app: Any, widget: Widget, region: Region, rows: list[Row], over: list[Bars]
+) -> RegionUpdate:
     """``rows`` for ``region``, less what the terminal already shows there (moved rows moved)."""
     memory: dict[Region, _Drawn] = app.__dict__.setdefault(_MEMORY, {})
     offset = paint_offset(widget)
     last = memory.get(region)
-    memory[region] = _Drawn(rows, offset)
+    memory[region] = _Drawn(rows, offset, over)
     if last is None:
         return RegionUpdate(region, list(enumerate(rows)))
     # The rows that scroll: all but a horizontal scrollbar's, which stays where it is.
@@ -112,9 +118,12 @@ def paint_offset(widget: Widget) -> int:
     return own if isinstance(own, int) else round(widget.scroll_offset.y)
 
 
-def paint_direct(screen: Screen[Any], widgets: Sequence[Widget]) -> bool:
-    """Render ``widgets`` (each with the scrollbars over it) and write them; False, having
-    done nothing, when the screen cannot be painted this way now."""
+def _plans(
+    screen: Screen[Any], widgets: Sequence[Widget]
+) -> list[tuple[Widget, Region, list[Widget]]] | None:
+    """Each widget's region and the scrollbars over it, when they can be painted straight to
+    the terminal now: fully visible, nothing but their own scrollbars on top, no layout or
+    full repaint pending. None otherwise."""
     app = screen.app
     if (
         app._batch_count
@@ -124,39 +133,128 @@ def paint_direct(screen: Screen[Any], widgets: Sequence[Widget]) -> bool:
         or screen._scroll_required
         or screen._repaint_required
     ):
-        return False
+        return None
     try:
         visible = screen._compositor.visible_widgets  # top-most first
     except AttributeError:
-        return False
+        return None
     order = list(visible)
     plans: list[tuple[Widget, Region, list[Widget]]] = []
     for widget in widgets:
         if widget not in visible:
-            return False
+            return None
         region, clip = visible[widget]
         if not clip.contains_region(region):
-            return False
+            return None
         above = [w for w in order[: order.index(widget)] if visible[w][0].overlaps(region)]
         if any(w.parent is not widget for w in above):  # only its own scrollbars may be on top
-            return False
+            return None
         plans.append((widget, region, above))
-    composed: list[tuple[Widget, Region, list[Row]]] = []
+    return plans
+
+
+def paint_direct(screen: Screen[Any], widgets: Sequence[Widget]) -> bool:
+    """Render ``widgets`` (each with the scrollbars over it) and write them; False, having
+    done nothing, when the screen cannot be painted this way now."""
+    plans = _plans(screen, widgets)
+    if plans is None:
+        return False
+    app = screen.app
+    visible = screen._compositor.visible_widgets
+    composed: list[tuple[Widget, Region, list[Row], list[Bars]]] = []
     painted: list[Widget] = []
     dirty = screen._dirty_widgets
     for widget, region, above in plans:
-        rows = _composite(widget, region, above, visible, dirty)
-        if rows is None:
+        laid = _composite(widget, region, above, visible, dirty)
+        if laid is None:
             return False
-        composed.append((widget, region, rows))
+        composed.append((widget, region, *laid))
         painted += [widget, *above]
-    updates = [_since_last(app, widget, region, rows) for widget, region, rows in composed]
+    updates = [_since_last(app, widget, region, rows, over)
+               for widget, region, rows, over in composed]  # fmt: skip
     for widget in painted:  # drawn: nothing is left for the next frame
         widget._exchange_repaint_regions()
         widget._repaint_required = False
         screen._dirty_widgets.discard(widget)
-    app._display(screen, cast("Any", Patches(updates)))  # a CompositorUpdate: written as is
+    if any(update.rows or update.shift for update in updates):  # else the terminal has it all
+        app._display(screen, cast("Any", Patches(updates)))  # a CompositorUpdate: as is
     return True
+
+
+def write_ahead(screen: Screen[Any], widget: Widget, offset: int, lines: dict[int, Strip]) -> bool:
+    """Write ``lines`` of ``widget`` (screen rows, as its next render will draw them), the rows
+    above them moved up by the terminal to ``offset`` (`paint_offset`), before the widget has
+    moved at all: a followed log's new rows reach the terminal without waiting for its scroll,
+    its render and the compositing of its lines (~0.4 ms, issue 17). Each row gets the
+    scrollbar cells it had at the last paint; a row that moved under other cells (the thumb's
+    end) is written again. The widget's move comes next: `painted_ahead` if its scrollbars
+    did not change, else its paint, which writes only the bar rows that did. False, having
+    done nothing, when its last paint was not direct or the rows it exposes are not given."""
+    app = screen.app
+    plans = _plans(screen, [widget])
+    memory: dict[Region, _Drawn] | None = app.__dict__.get(_MEMORY)
+    if plans is None or memory is None or screen._dirty_widgets:
+        return False
+    ((_, region, _),) = plans
+    last = memory.get(region)
+    moving = region.height - widget.scrollbar_size_horizontal
+    shift = offset - last.offset if last is not None else 0
+    if (
+        last is None
+        or not 0 <= shift < moving
+        or (shift and (region.x or region.width != app.size.width))  # see `RegionUpdate`
+        or not lines.keys() >= set(range(moving - shift, moving))
+        or not all(0 <= y < moving and lines[y].cell_length == region.width for y in lines)
+    ):
+        return False
+    there = [*last.rows[shift:moving], *[[]] * shift, *last.rows[moving:]]
+    over = last.over
+    written = dict(lines)
+    for y in range(moving - shift):  # a row moved under other scrollbar cells: those again
+        if y not in written and over[y] != over[y + shift]:
+            written[y] = Strip.join(there[y])
+    rows: list[tuple[int, Row]] = []
+    for y in sorted(written):
+        pieces: list[Piece] = [(0, region.width, written[y])]
+        for x0, x1, strip in over[y]:
+            pieces = _lay(pieces, x0, x1, strip)
+        there[y] = [strip for _, _, strip in pieces]
+        rows.append((y, there[y]))
+    memory[region] = _Drawn(there, offset, over)
+    app._display(screen, cast("Any", Patches([RegionUpdate(region, rows, shift, moving)])))
+    return True
+
+
+def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
+    """After `write_ahead` and the widget's move: when nothing else is to be painted (its
+    scrollbars unchanged, no other widget dirty), the terminal already shows what its paint
+    would write, and its repaint is taken as done. False otherwise (then paint it)."""
+    plans = _plans(screen, [widget])
+    if plans is None or screen._dirty_widgets - {widget}:
+        return False
+    ((_, _, bars),) = plans  # its scrollbars (and their corner)
+    if any(bar._repaint_required or bar._dirty_regions for bar in bars):
+        return False
+    widget._exchange_repaint_regions()
+    widget._repaint_required = False
+    screen._dirty_widgets.discard(widget)
+    return True
+
+
+def styled_line(widget: Widget, y: int, content: Strip) -> Strip:
+    """Line ``y`` of ``widget`` as its `render_lines` styles it, with ``content`` as its
+    content line: Textual's `StylesCache.render_line`, then the app's line filters, as
+    `StylesCache.render` applies them (a widget without a border title)."""
+    base_background, background = widget.background_colors
+    styles, app = widget.styles, widget.app
+    strip = widget._styles_cache.render_line(
+        styles, y, widget.region.size, widget.content_region.size, styles.padding,
+        base_background, background, lambda _: content, None, None, widget.opacity,
+        app.ansi_theme, app.native_ansi_color,
+    )  # fmt: skip
+    for line_filter in widget.get_line_filters():
+        strip = strip.apply_filter(line_filter, background)
+    return strip
 
 
 def _chrome_lines(bar: Widget, size: Region, dirty: set[Widget]) -> list[Strip]:
@@ -188,12 +286,12 @@ def _composite(
     above: list[Widget],
     visible: dict[Widget, tuple[Region, Region]],
     dirty: set[Widget],
-) -> list[list[Strip]] | None:
+) -> tuple[list[Row], list[Bars]] | None:
     width = region.width
     lines = widget.render_lines(Region(0, 0, width, region.height))
     if len(lines) != region.height or any(line.cell_length != width for line in lines):
         return None
-    over: list[list[tuple[int, int, Strip]]] = [[] for _ in lines]  # bars on each row
+    over: list[Bars] = [[] for _ in lines]  # bars on each row
     for bar in reversed(above):  # bottom-up: the top-most is laid last
         bar_region = visible[bar][0].translate((-region.x, -region.y))
         if not Region(0, 0, width, region.height).contains_region(bar_region):
@@ -220,7 +318,7 @@ def _composite(
         now[key] = found
         out.append(found[1])
     widget.__dict__["_direct_laid"] = now
-    return out
+    return out, over
 
 
 def _lay(row: list[Piece], x0: int, x1: int, strip: Strip) -> list[Piece]:

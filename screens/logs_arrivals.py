@@ -15,7 +15,7 @@ from collections import deque
 
 from textual.widget import Widget
 
-from screens.direct_paint import paint_direct
+from screens.direct_paint import paint_direct, painted_ahead, write_ahead
 from screens.logs_containers import LogContainers
 from screens.widgets.log_lines import LogLines
 from screens.widgets.status_line import StatusLine
@@ -34,6 +34,7 @@ class LogArrivals(LogContainers):
     def _init_arrivals(self) -> None:
         self._last_drain = 0.0
         self._bar_due = False  # the status bar is to be painted after the rows (`_bar_now`)
+        self._wrote_ahead = False  # the last rows taken were written ahead (`write_ahead`)
         self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
         self._woken: tuple[asyncio.AbstractEventLoop, contextvars.Context] | None = None
         self._loop_thread = 0
@@ -102,9 +103,10 @@ class LogArrivals(LogContainers):
         self._drain_now()
 
     def _drain_now(self) -> None:
-        if not self._take():
+        if not self._take(ahead=True):
             return
-        if not self._paint_now([self.lines], direct_only=True):
+        painted = self._wrote_ahead and painted_ahead(self, self.lines)  # nothing more to write
+        if not painted and not self._paint_now([self.lines], direct_only=True):
             self._render_bar()  # the rows cannot be painted alone: both in one frame
             self._paint_now([self.lines, self.bar])
             return
@@ -123,6 +125,7 @@ class LogArrivals(LogContainers):
         try:
             self._render_bar()
             self._paint_now([self.bar])
+            self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
 
@@ -131,13 +134,26 @@ class LogArrivals(LogContainers):
         if self._take():
             self._render_bar()
 
-    def _take(self) -> bool:
+    def _take(self, *, ahead: bool = False) -> bool:
+        """Rows from the inbox into the view, and the view moved to them. ``ahead``: a
+        followed log's new rows are written to the terminal first (`write_ahead`), before the
+        view has moved; its paint then writes only what that did not get right."""
         rows, lost = self.inbox.take()
         if not rows and not lost:
             return False
         self._last_drain = time.monotonic()
-        removed = self.view.add(rows)
-        self.view.count_lost(lost)
+        view = self.view
+        visible = view.visible
+        before, last = len(visible), visible[-1] if visible else None
+        self._wrote_ahead = False
+        removed = view.add(rows)
+        view.count_lost(lost)
+        kept = before - removed  # rows still there from before (a full ring drops the oldest)
+        # Only rows appended after the last one (none merged in among earlier ones).
+        if ahead and 0 < kept <= len(view.visible) and view.visible[kept - 1] is last:
+            found = self.lines.lines_ahead(kept, removed)
+            if found is not None:
+                self._wrote_ahead = write_ahead(self, self.lines, *found)
         self.lines.shift(removed)
         self.lines.refresh_view()
         return True

@@ -19,6 +19,7 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
+from screens.direct_paint import styled_line
 from screens.widgets.log_bar import LineBar
 from screens.widgets.log_rows import MAX_DISPLAY, LogRows
 from tui.logs.record import Record
@@ -74,6 +75,7 @@ class LogLines(LogRows, can_focus=True):
         self._rendering = False
         self._moved = False  # lines moved since the last paint: `_reuse_moved` at the next
         self._lines_gone = 0  # lines that left the front of the view so far (`paint_offset`)
+        self._ahead: dict[LineKey, Strip] = {}  # lines styled by `lines_ahead`, for that paint
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -363,6 +365,13 @@ class LogLines(LogRows, can_focus=True):
         _, row, segment, cursor, scroll_x, width = key
         if row is None:
             return Strip.blank(width, self._base_style)
+        strip = self._row_strip(row, segment, cursor)
+        if self.wrap:
+            return strip.crop_extend(0, width, self._base_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._base_style)
+
+    def _row_strip(self, row: Record, segment: int, cursor: bool) -> Strip:
+        """A row's whole line (one wrapped segment of it), styled once per look."""
         strip = self._strips.get((row, segment, cursor))
         if strip is None:
             strip = self._plain_row(row, cursor) if not segment else None
@@ -372,9 +381,52 @@ class LogLines(LogRows, can_focus=True):
                     text.stylize(self._style("cursor"))
                 strip = Strip(text.render(self.app.console), text.cell_len)
             self._strips[(row, segment, cursor)] = strip
-        if self.wrap:
-            return strip.crop_extend(0, width, self._base_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, self._base_style)
+        return strip
+
+    def prepare_ahead(self) -> None:
+        """While following, after a paint: the cursor row styled without the cursor, as the
+        next new row will show it (`lines_ahead` then takes it from the cache)."""
+        visible = self.view.visible
+        if self.view.follow and not self.wrap and 0 <= self.cursor < len(visible):
+            self._row_strip(visible[self.cursor], 0, False)
+
+    def lines_ahead(self, before: int, gone: int = 0) -> tuple[int, dict[int, Strip]] | None:
+        """After new rows joined a followed view (those from index ``before`` on; ``gone``
+        rows left its front) and before the widget has moved to them: where it will be then
+        (as `paint_offset` counts), and the screen lines
+        that will differ from the ones moved up (the old cursor row and the new rows), styled
+        as the widget's next render will style them (`styled_line`). None unless it is that
+        simple: following at the tail, no wrap, the same look, nothing else pending."""
+        view = self.view
+        count = len(view.visible)
+        height = self.scrollable_content_region.height
+        if (
+            not view.follow
+            or self.wrap
+            or not 0 < before < count
+            or self.cursor != before - 1 + gone
+            or self._repaint_required
+            or round(self.scroll_y) != max(0, before + gone - height)
+        ):
+            return None
+        generation = self._generation
+        self._check_look()
+        if generation != self._generation:
+            return None
+        offset = max(0, count - height)  # the scroll offset, then as `paint_offset` counts
+        x, width = round(self.scroll_x), self.size.width
+        lines: dict[int, Strip] = {}
+        for index in range(before - 1, count):
+            if (y := index - offset) < 0:
+                continue
+            row, cursor = view.visible[index], index == count - 1
+            line = self._row_strip(row, 0, cursor).crop_extend(x, x + width, self._base_style)
+            lines[y] = styled_line(self, y, line)
+            # The same line for that paint: keyed as `_keys` will key it (`_reuse_moved`).
+            self._ahead[(self._generation, row, 0, cursor, x, width)] = lines[y]
+        while len(self._ahead) > 2 * height:  # unpainted by Textual for a while: the latest
+            del self._ahead[next(iter(self._ahead))]
+        return offset + self._lines_gone + gone, lines
 
     def _repaint_moved(self) -> None:
         """Rows moved on screen (new rows while following, a scroll, the cursor): the whole
@@ -404,6 +456,8 @@ class LogLines(LogRows, can_focus=True):
         dirty: set[int] = self._styles_cache._dirty_lines
         self._check_look()
         reuse = {key: styled[y] for y, key in self._shown.items() if y in styled and y not in dirty}
+        reuse.update(self._ahead)  # styled already, for the terminal (`lines_ahead`)
+        self._ahead.clear()
         styled.clear()
         dirty.clear()  # a line not in the cache is styled anyway
         self._shown.clear()

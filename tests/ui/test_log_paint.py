@@ -185,6 +185,11 @@ def cells(strips: list[Any]) -> list[list[tuple[str, Any]]]:
     return [[(ch, seg.style) for seg in strip for ch in seg.text] for strip in strips]
 
 
+def row_cells(row: list[Any]) -> list[tuple[str, Any]]:
+    """A laid row's cells (its pieces side by side)."""
+    return [cell for piece in cells(row) for cell in piece]
+
+
 class Terminal:
     """A virtual terminal (pyte) fed every update the App writes, from a full render on."""
 
@@ -302,10 +307,13 @@ async def test_rows_painted_straight_to_the_terminal_are_what_the_compositor_dra
 @pytest.mark.parametrize("ring", ["growing", "full"])
 async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any, ring: str) -> None:
     """Following, each new row moves the rows above it up on the terminal (one index step in a
-    scroll region) and writes only what differs then: the new row, the old cursor row, the rows
-    where the scrollbars' cells changed (the thumb's ends, the horizontal bar). The terminal
-    then shows what a full render shows. The same with a full ring, where each new row drops
-    the oldest and the scroll offset stays (it used to write the whole log every time)."""
+    scroll region) and writes only what differs then. First, before the view has moved, the new
+    row and the old cursor row (`write_ahead`), each as the view's own paint then draws it, and
+    the rows that moved under other scrollbar cells (the thumb's end); then, only when the
+    scrollbar changed, that paint, with only the rows where its cells changed; then the status
+    bar. The terminal then shows what a full render shows. The same with a full
+    ring, where each new row drops the oldest and the scroll offset stays (it used to write the
+    whole log every time)."""
     from screens.direct_paint import Patches
 
     rng = random.Random(5)
@@ -320,18 +328,106 @@ async def test_a_followed_row_moves_the_others_and_writes_itself(sandbox: Any, r
         term = Terminal(app)
         region = screen.lines.region
         whole = len(full_render(app))
+        lines, moving = screen.lines, region.height - screen.lines.scrollbar_size_horizontal
+        fixed = 0
         for i in range(200, 220):
             term.updates.clear()
+            offset = lines.scroll_y
             screen.inbox.put([Record(float(i), "box", CONTAINER, f"row {i}", "stdout")])
             screen._drain_now()
             await pilot.pause()  # the status bar is painted after what waits on the loop
             patches = [u for u in term.updates if isinstance(u, Patches)]
             bar = screen.query_one("#logs-bar").region
-            assert [[u.region for u in p.updates] for p in patches] == [[region], [bar]]
-            log = patches[0].updates[0]
-            assert log.shift == 1 and len(log.rows) <= 6, (log.shift, [y for y, _ in log.rows])
+            regions = [[u.region for u in p.updates] for p in patches]
+            assert regions in ([[region], [bar]], [[region], [region], [bar]]), regions
+            ahead = patches[0].updates[0]
+            new, edges = [moving - 2, moving - 1], [y for y, _ in ahead.rows][:-2]
+            assert ahead.shift == 1 and [y for y, _ in ahead.rows][-2:] == new
+            assert len(edges) <= 3  # rows moved under other scrollbar cells (the thumb's end)
+            assert lines.scroll_y == offset + (ring == "growing")  # a full ring stays put
+            drawn = screen.app.__dict__["_direct_paint_drawn"][region].rows
+            content = region.width - lines.scrollbar_size_vertical
+            for y, row in ahead.rows:  # as the view's paint draws them, but for the bar's cells
+                assert row_cells(row)[:content] == row_cells(drawn[y])[:content], y
+            if len(patches) == 3:  # the paint wrote what moved in the scrollbar, nothing else
+                fix = patches[1].updates[0]
+                fixed += 1
+                assert fix.shift == 0 and 0 < len(fix.rows) <= 4
+                assert all(row_cells(row)[:content] == row_cells(drawn[y])[:content]
+                           for y, row in fix.rows)  # fmt: skip
             assert sum(len(p.render_segments(app.console)) for p in patches) < whole / 8
             assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
+        # A growing log's thumb shrinks now and then, which only the view's paint writes; a
+        # full ring's thumb stays: the terminal has everything from the rows written ahead.
+        assert fixed if ring == "growing" else not fixed
+
+
+async def test_rows_are_written_ahead_only_while_plainly_following(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`write_ahead` guesses a followed view's next lines (a full ring dropping its oldest rows
+    too); anything else (a row merged in among earlier ones, paused, wrapped, a horizontal
+    pan, a toast over the log) gets the view's own paint alone, and the terminal shows what a
+    full render shows either way."""
+    from screens.direct_paint import write_ahead as real
+
+    written: list[bool] = []
+
+    def spy(*args: Any) -> bool:
+        written.append(real(*args))
+        return written[-1]
+
+    monkeypatch.setattr("screens.logs_arrivals.write_ahead", spy)
+    rng = random.Random(9)
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await filled(pilot, rows(0, 120, rng))
+        term = Terminal(app)
+        made = 120
+
+        async def arrival(late: bool = False) -> bool:
+            nonlocal made
+            written.clear()
+            at = made - 50.5 if late else float(made)  # late: among the rows already shown
+            screen.inbox.put([Record(at, "box", CONTAINER, f"row {made}", "stdout")])
+            made += 1
+            screen._drain_now()
+            await pilot.pause()
+            assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
+            return written == [True]
+
+        await arrival()  # Textual drew the pane since: this paint writes its regions whole
+        assert await arrival() and await arrival()  # plainly following
+        assert not await arrival(late=True)
+        await arrival()
+        assert await arrival()
+        screen.lines.action_move(-1)  # paused
+        await pilot.pause()
+        assert not await arrival()
+        screen.action_follow()
+        await pilot.pause()
+        await arrival()  # the paint after the jump back may write whole
+        assert await arrival()
+        screen.action_toggle_wrap()
+        await pilot.pause()
+        assert not await arrival()
+        screen.action_toggle_wrap()
+        await pilot.pause()
+        screen.lines.action_pan(8)
+        await pilot.pause()
+        assert not await arrival()
+        screen.lines.action_pan(-8)
+        await pilot.pause()
+        await arrival()
+        app.notify("over the log", timeout=60)
+        await pilot.pause()
+        assert not await arrival()
+        app.clear_notifications()
+        await pilot.pause()
+        await arrival()
+        assert await arrival()
+        screen.view.buffer.capacity = len(screen.view.buffer)  # full: each row drops one
+        assert await arrival() and await arrival()
 
 
 async def test_a_full_ring_while_wrapping_is_written_as_the_compositor_draws_it(

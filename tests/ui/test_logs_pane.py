@@ -366,17 +366,17 @@ async def test_rows_after_a_quiet_spell_are_painted_in_one_pass(sandbox: Any) ->
         horizontal = lines.horizontal_scrollbar
         assert lines.show_horizontal_scrollbar and lines.show_vertical_scrollbar
         painted: list[str] = []
-        original = lines.render_line
+        original = lines._row_strip
 
-        def spy(y: int) -> Any:
-            strip = original(y)
+        def spy(*args: Any) -> Any:  # a row's styling: for the view's render or written ahead
+            strip = original(*args)
             painted.extend(t for t in ("late-row",) if t in "".join(s.text for s in strip))
             return strip
 
-        lines.render_line = spy  # type: ignore[method-assign]
+        lines._row_strip = spy  # type: ignore[method-assign,assignment]
         screen.inbox.put([Record(100.0, "box", CONTAINER, "late-row", "stdout")])
         screen._drain_now()
-        assert painted == ["late-row"]  # on screen in this turn of the loop
+        assert painted == ["late-row"]  # on screen in this turn of the loop, styled once
         waiting = [w for w in (lines, screen.query_one("#logs-bar"), horizontal)
                    if w._repaint_required]  # fmt: skip
         assert waiting == [] and not screen._dirty_widgets
