@@ -28,12 +28,21 @@ COLUMNS, ROWS = 200, 40
 KEEP = 4096  # characters of output kept to find a tag cut across two reads
 
 
+def on_pty(argv: list[str], env: dict[str, str], cwd: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``argv`` on the slave side of a new pty (COLUMNS x ROWS, its own session); the process
+    and the master side's descriptor, which the caller reads and closes."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+                               start_new_session=True)  # fmt: skip
+    os.close(slave)
+    return process, master
+
+
 class Terminal:
     """The console on the slave side of a pty; a thread reads the master side as it comes."""
 
     def __init__(self, url: str, key: str, home: str) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         # The key in the environment, as a workspace has it, not on a command line.
         env = {**os.environ, "TERM": "xterm-256color", "XDG_DATA_HOME": home,
                "XDG_CONFIG_HOME": home, "PYTHONPATH": str(ROOT),
@@ -41,10 +50,7 @@ class Terminal:
         for name in ("COLUMNS", "LINES"):  # the size is the pty's
             env.pop(name, None)
         argv = [sys.executable, "-m", "screens", "--project-dir", home, "console"]
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        cwd=home, start_new_session=True)  # fmt: skip
-        os.close(slave)
-        self._master = master
+        self.process, self._master = on_pty(argv, env, home)
         self._lock = threading.Lock()
         self._tail = ""
         self._watched: dict[str, float | None] = {}
