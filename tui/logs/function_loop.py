@@ -87,7 +87,8 @@ class _Wire(asyncio.Protocol):
             self._fail(f"a broken answer ({exc})")
 
     def eof_received(self) -> bool | None:
-        self._h11.receive_data(b"")
+        # To h11, no data is the end of the stream: it ends a body sent without a length.
+        self.data_received(b"")
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
