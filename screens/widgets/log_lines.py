@@ -163,7 +163,8 @@ class LogLines(LogRows, can_focus=True):
         count them for `paint_offset` either way)."""
         # Wrapped, a row is one or more lines, and the dropped ones cannot be counted any
         # more: a jump taller than any screen, so that no paint takes it for a scroll.
-        self._lines_gone += removed if not self.wrap else removed and 1 << 20
+        if removed:
+            self._lines_gone += (1 << 20) if self.wrap else removed
         if removed and not self.view.follow:
             self.set_reactive(LogLines.cursor, max(0, self.cursor - removed))
             self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
