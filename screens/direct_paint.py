@@ -21,7 +21,7 @@ next paint writes its regions whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -193,9 +193,13 @@ def write_ahead(screen: Screen[Any], widget: Widget, offset: int, lines: dict[in
     app = screen.app
     plans = _plans(screen, [widget])
     memory: dict[Region, _Drawn] | None = app.__dict__.get(_MEMORY)
-    if plans is None or memory is None or screen._dirty_widgets:
+    if plans is None or memory is None:
         return False
-    ((_, region, _),) = plans
+    ((_, region, bars),) = plans
+    # Its scrollbars may wait for their paint (`painted_ahead`): the terminal still shows the
+    # cells it remembers for them, and those are laid over these rows.
+    if screen._dirty_widgets - set(bars):
+        return False
     last = memory.get(region)
     moving = region.height - widget.scrollbar_size_horizontal
     shift = offset - last.offset if last is not None else 0
@@ -226,14 +230,16 @@ def write_ahead(screen: Screen[Any], widget: Widget, offset: int, lines: dict[in
 
 
 def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
-    """After `write_ahead` and the widget's move: when nothing else is to be painted (its
-    scrollbars unchanged, no other widget dirty), the terminal already shows what its paint
-    would write, and its repaint is taken as done. False otherwise (then paint it)."""
+    """After `write_ahead` and the widget's move: the terminal shows the widget's own lines
+    as its paint would write them, so that paint is taken as done. Its scrollbars are not:
+    when they changed they stay to be painted (`bars_waiting`), after whatever waits on the
+    loop; the rows written ahead carry the cells the terminal still shows for them. False
+    when another widget waits for a paint (then paint them all)."""
     plans = _plans(screen, [widget])
-    if plans is None or screen._dirty_widgets - {widget}:
+    if plans is None:
         return False
     ((_, _, bars),) = plans  # its scrollbars (and their corner)
-    if any(bar._repaint_required or bar._dirty_regions for bar in bars):
+    if screen._dirty_widgets - {widget, *bars}:
         return False
     widget._exchange_repaint_regions()
     widget._repaint_required = False
@@ -241,20 +247,41 @@ def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
     return True
 
 
-def styled_line(widget: Widget, y: int, content: Strip) -> Strip:
-    """Line ``y`` of ``widget`` as its `render_lines` styles it, with ``content`` as its
-    content line: Textual's `StylesCache.render_line`, then the app's line filters, as
-    `StylesCache.render` applies them (a widget without a border title)."""
+def bars_waiting(screen: Screen[Any], widget: Widget) -> bool:
+    """The widget's scrollbars (or their corner) changed since they were last painted."""
+    plans = _plans(screen, [widget])
+    if plans is None:
+        return True
+    ((_, _, bars),) = plans
+    return any(bar._repaint_required or bar._dirty_regions for bar in bars)
+
+
+def styled_lines(widget: Widget, contents: dict[int, Strip]) -> dict[int, Strip]:
+    """Lines ``y`` of ``widget`` as its `render_lines` styles them, with ``contents[y]`` as
+    each content line: Textual's `StylesCache.render_line`, then the app's line filters, as
+    `StylesCache.render` applies them (a widget without a border title). What is the widget's
+    and not the line's (its colours, sizes, theme, filters) is looked up once: per line it was
+    two thirds of the styling (issue 17)."""
     base_background, background = widget.background_colors
     styles, app = widget.styles, widget.app
-    strip = widget._styles_cache.render_line(
-        styles, y, widget.region.size, widget.content_region.size, styles.padding,
-        base_background, background, lambda _: content, None, None, widget.opacity,
-        app.ansi_theme, app.native_ansi_color,
-    )  # fmt: skip
-    for line_filter in widget.get_line_filters():
-        strip = strip.apply_filter(line_filter, background)
-    return strip
+    size, content_size, padding = widget.region.size, widget.content_region.size, styles.padding
+    opacity, theme, native = widget.opacity, app.ansi_theme, app.native_ansi_color
+    filters = widget.get_line_filters()
+    render_line = widget._styles_cache.render_line
+    out: dict[int, Strip] = {}
+    for y, content in contents.items():
+        strip = render_line(
+            styles, y, size, content_size, padding, base_background, background,
+            _constant(content), None, None, opacity, theme, native,
+        )  # fmt: skip
+        for line_filter in filters:
+            strip = strip.apply_filter(line_filter, background)
+        out[y] = strip
+    return out
+
+
+def _constant(line: Strip) -> Callable[[int], Strip]:
+    return lambda _: line
 
 
 def _chrome_lines(bar: Widget, size: Region, dirty: set[Widget]) -> list[Strip]:

@@ -15,7 +15,7 @@ from collections import deque
 
 from textual.widget import Widget
 
-from screens.direct_paint import paint_direct, painted_ahead, write_ahead
+from screens.direct_paint import bars_waiting, paint_direct, painted_ahead, write_ahead
 from screens.logs_containers import LogContainers
 from screens.widgets.log_lines import LogLines
 from screens.widgets.status_line import StatusLine
@@ -105,18 +105,26 @@ class LogArrivals(LogContainers):
     def _drain_now(self) -> None:
         if not self._take(ahead=True):
             return
-        painted = self._wrote_ahead and painted_ahead(self, self.lines)  # nothing more to write
+        # Written ahead, the view's own lines are on the terminal; only its scrollbars may
+        # be left (`painted_ahead`), and they are painted with the status bar below.
+        painted = self._wrote_ahead and painted_ahead(self, self.lines)
         if not painted and not self._paint_now([self.lines], direct_only=True):
             self._render_bar()  # the rows cannot be painted alone: both in one frame
             self._paint_now([self.lines, self.bar])
             return
-        # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") comes
-        # after whatever already waits on the loop, once for all of it: rows that arrived
-        # meanwhile (a mutation's scheduled follow-up often does, while the mutation's row is
-        # painted) no longer wait for it (~0.2 ms, issue 17).
+        # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") and
+        # the scrollbars come after whatever waits on the loop and what the loop reads next,
+        # once for all of it: rows that arrive meanwhile (a mutation's scheduled follow-up
+        # often does, while the mutation's row is painted) are read and written first
+        # instead of after ~0.5 ms of bars (issue 17). asyncio runs the callbacks queued
+        # before it looks for I/O, so the bars' paint is queued from a callback of the
+        # next turn, behind the I/O that turn finds.
         if not self._bar_due:
             self._bar_due = True
-            asyncio.get_running_loop().call_soon(self._bar_now)
+            asyncio.get_running_loop().call_soon(self._bar_next_turn)
+
+    def _bar_next_turn(self) -> None:
+        asyncio.get_running_loop().call_soon(self._bar_now)
 
     def _bar_now(self) -> None:
         self._bar_due = False
@@ -124,7 +132,8 @@ class LogArrivals(LogContainers):
             return
         try:
             self._render_bar()
-            self._paint_now([self.bar])
+            bars = bars_waiting(self, self.lines)
+            self._paint_now([self.lines, self.bar] if bars else [self.bar])
             self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
@@ -170,7 +179,8 @@ class LogArrivals(LogContainers):
             paint = self._on_timer_update
         except AttributeError:
             return False
-        changed = [*widgets, *(bar for bar in self.lines.scrollbars() if bar._repaint_required)]
+        bars = self.lines.scrollbars()
+        changed = [*widgets, *(bar for bar in bars if bar._repaint_required or bar in dirty)]
         if not dirty.difference(changed) and paint_direct(self, widgets):
             return True  # only these needed a paint, and nothing lies over them (direct_paint)
         if direct_only:

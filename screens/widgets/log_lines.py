@@ -19,7 +19,7 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
-from screens.direct_paint import styled_line
+from screens.direct_paint import styled_lines
 from screens.widgets.log_bar import LineBar
 from screens.widgets.log_rows import MAX_DISPLAY, LogRows
 from tui.logs.record import Record
@@ -396,7 +396,7 @@ class LogLines(LogRows, can_focus=True):
         rows left its front) and before the widget has moved to them: where it will be then
         (as `paint_offset` counts), and the screen lines
         that will differ from the ones moved up (the old cursor row and the new rows), styled
-        as the widget's next render will style them (`styled_line`). None unless it is that
+        as the widget's next render will style them (`styled_lines`). None unless it is that
         simple: following at the tail, no wrap, the same look, nothing else pending."""
         view = self.view
         count = len(view.visible)
@@ -416,15 +416,17 @@ class LogLines(LogRows, can_focus=True):
             return None
         offset = max(0, count - height)  # the scroll offset, then as `paint_offset` counts
         x, width = round(self.scroll_x), self.size.width
-        lines: dict[int, Strip] = {}
-        for index in range(before - 1, count):
-            if (y := index - offset) < 0:
-                continue
-            row, cursor = view.visible[index], index == count - 1
+        contents: dict[int, Strip] = {}
+        keys: dict[int, LineKey] = {}
+        for index in range(max(before - 1, offset), count):
+            y, row, cursor = index - offset, view.visible[index], index == count - 1
             line = self._row_strip(row, 0, cursor).crop_extend(x, x + width, self._base_style)
-            lines[y] = styled_line(self, y, line)
+            contents[y] = line
             # The same line for that paint: keyed as `_keys` will key it (`_reuse_moved`).
-            self._ahead[(self._generation, row, 0, cursor, x, width)] = lines[y]
+            keys[y] = (self._generation, row, 0, cursor, x, width)
+        lines = styled_lines(self, contents)
+        for y, key in keys.items():
+            self._ahead[key] = lines[y]
         while len(self._ahead) > 2 * height:  # unpainted by Textual for a while: the latest
             del self._ahead[next(iter(self._ahead))]
         return offset + self._lines_gone + gone, lines
