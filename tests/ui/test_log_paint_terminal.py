@@ -187,13 +187,17 @@ async def test_rows_read_while_the_last_ones_bars_wait_are_written_before_them(
             screen.inbox.put([Record(float(i), "box", CONTAINER, f"mutation {i}", "stdout")])
             screen._drain_now()
             loop.call_soon(follow_up)
-            await until(pilot, lambda: not screen._bar_due and len(lines.view.visible) == i + 3,
-                        what="both rows and the bars' paint")  # fmt: skip
+            shown = i + 3  # the rows before, and these two
+
+            def painted(shown: int = shown) -> bool:
+                return not screen._bar_due and len(lines.view.visible) == shown
+
+            await until(pilot, painted, what="both rows and the bars' paint")
             patches = [p for p in term.updates if isinstance(p, Patches)]
             regions = [[u.region for u in p.updates] for p in patches]
             assert regions in ([[region], [region], [bar]], [[region], [region], [region, bar]])
             assert [p.updates[0].shift for p in patches[:2]] == [1, 1]  # both written ahead
-            assert f"{i + 3}/{i + 3} rows" in str(screen.query_one("#logs-bar").render())
+            assert f"{shown}/{shown} rows" in str(screen.query_one("#logs-bar").render())
             assert term.rows(0, app.size.height) == expected_rows(app, 0, app.size.height)
         assert over_waiting_bars  # the thumb moved now and then: its paint waited
 
