@@ -232,7 +232,7 @@ def write_ahead(screen: Screen[Any], widget: Widget, offset: int, lines: dict[in
 def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
     """After `write_ahead` and the widget's move: the terminal shows the widget's own lines
     as its paint would write them, so that paint is taken as done. Its scrollbars are not:
-    when they changed they stay to be painted (`bars_waiting`), after whatever waits on the
+    when they changed they stay to be painted (`LogArrivals._bars_changed`), after whatever waits on the
     loop; the rows written ahead carry the cells the terminal still shows for them. False
     when another widget waits for a paint (then paint them all)."""
     plans = _plans(screen, [widget])
@@ -245,15 +245,6 @@ def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
     widget._repaint_required = False
     screen._dirty_widgets.discard(widget)
     return True
-
-
-def bars_waiting(screen: Screen[Any], widget: Widget) -> bool:
-    """The widget's scrollbars (or their corner) changed since they were last painted."""
-    plans = _plans(screen, [widget])
-    if plans is None:
-        return True
-    ((_, _, bars),) = plans
-    return any(bar._repaint_required or bar._dirty_regions for bar in bars)
 
 
 def styled_lines(widget: Widget, contents: dict[int, Strip]) -> dict[int, Strip]:

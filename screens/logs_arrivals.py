@@ -15,7 +15,7 @@ from collections import deque
 
 from textual.widget import Widget
 
-from screens.direct_paint import bars_waiting, paint_direct, painted_ahead, write_ahead
+from screens.direct_paint import paint_direct, painted_ahead, write_ahead
 from screens.logs_containers import LogContainers
 from screens.widgets.log_lines import LogLines
 from screens.widgets.status_line import StatusLine
@@ -132,8 +132,7 @@ class LogArrivals(LogContainers):
             return
         try:
             self._render_bar()
-            bars = bars_waiting(self, self.lines)
-            self._paint_now([self.lines, self.bar] if bars else [self.bar])
+            self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
             self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
@@ -167,6 +166,15 @@ class LogArrivals(LogContainers):
         self.lines.refresh_view()
         return True
 
+    def _bars_changed(self) -> list[Widget]:
+        """The log's scrollbars that changed since their last paint, in any of the states a
+        refresh passes through on its way to the screen: asked for, its regions not yet drawn
+        (also while the bar's idle has sent its update and the screen has not taken it), or
+        in the screen's dirty set."""
+        dirty: set[Widget] = getattr(self, "_dirty_widgets", set())
+        return [bar for bar in self.lines.scrollbars()
+                if bar._repaint_required or bar._dirty_regions or bar in dirty]  # fmt: skip
+
     def _paint_now(self, widgets: list[Widget], *, direct_only: bool = False) -> bool:
         """Paint ``widgets`` (and the log's scrollbars when they changed) in this turn of the
         loop: rows that came after a quiet spell, left to the screen's update timer (a 1/60 s
@@ -179,8 +187,7 @@ class LogArrivals(LogContainers):
             paint = self._on_timer_update
         except AttributeError:
             return False
-        bars = self.lines.scrollbars()
-        changed = [*widgets, *(bar for bar in bars if bar._repaint_required or bar in dirty)]
+        changed = [*widgets, *self._bars_changed()]
         if not dirty.difference(changed) and paint_direct(self, widgets):
             return True  # only these needed a paint, and nothing lies over them (direct_paint)
         if direct_only:

@@ -158,7 +158,7 @@ async def test_rows_read_while_the_last_ones_bars_wait_are_written_before_them(
     over the scrollbar cells the terminal still shows, before the status bar and the
     scrollbars are painted once for both; the terminal then shows what a full render shows.
     (Before, the bars were painted first: ~0.5 ms more for the follow-up's row, issue 17.)"""
-    from screens.direct_paint import Patches, bars_waiting
+    from screens.direct_paint import Patches
 
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -176,7 +176,7 @@ async def test_rows_read_while_the_last_ones_bars_wait_are_written_before_them(
 
             def follow_up(i: int = i) -> None:
                 nonlocal over_waiting_bars
-                if bars_waiting(screen, lines):
+                if screen._bars_changed():
                     over_waiting_bars += 1
                     # As once the screen has taken the bars' refresh (their idle's message):
                     # the rows are written ahead over them all the same.
