@@ -18,6 +18,7 @@ from textual.widget import Widget
 from screens.direct_paint import paint_direct, painted_ahead, write_ahead
 from screens.logs_containers import LogContainers
 from screens.widgets.log_lines import LogLines
+from screens.widgets.prompts import held, settle
 from screens.widgets.status_line import StatusLine
 from tui.logs.record import Record
 from tui.logs.view import LogView
@@ -103,15 +104,24 @@ class LogArrivals(LogContainers):
         self._drain_now()
 
     def _drain_now(self) -> None:
-        if not self._take(ahead=True):
+        # Painted below, the log and its bars post no Prompt meanwhile (`prompts`): those
+        # wake-ups ran before the loop read what arrived meanwhile, and found nothing to do.
+        lines = self.lines
+        log = [lines, *lines.scrollbars()]
+        with held(log):
+            taken = self._take(ahead=True)
+        if not taken:
+            settle(log)
             return
         # Written ahead, the view's own lines are on the terminal; only its scrollbars may
         # be left (`painted_ahead`), and they are painted with the status bar below.
-        painted = self._wrote_ahead and painted_ahead(self, self.lines)
-        if not painted and not self._paint_now([self.lines], direct_only=True):
+        painted = self._wrote_ahead and painted_ahead(self, lines)
+        if not painted and not self._paint_now([lines], direct_only=True):
             self._render_bar()  # the rows cannot be painted alone: both in one frame
-            self._paint_now([self.lines, self.bar])
+            self._paint_now([lines, self.bar])
+            settle(log)
             return
+        settle([lines])  # its bars: once painted below (`_bar_now`)
         # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") and
         # the scrollbars come after whatever waits on the loop and what the loop reads next,
         # once for all of it: rows that arrive meanwhile (a mutation's scheduled follow-up
@@ -128,14 +138,19 @@ class LogArrivals(LogContainers):
 
     def _bar_now(self) -> None:
         self._bar_due = False
+        chrome = [self.bar, *self.lines.scrollbars()]
         if not self.is_attached:
+            settle(chrome)
             return
         try:
-            self._render_bar()
+            with held([self.bar]):
+                self._render_bar()
             self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
             self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
+        finally:
+            settle(chrome)
 
     def _drain(self) -> None:
         """The tick: rows a busy source left in the inbox, painted with the next frame."""

@@ -18,11 +18,13 @@ from textual.geometry import Region
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
+from screens.widgets.prompts import PromptHolder
+
 _BACK = Color.parse("#555555")  # ScrollBarRender's defaults for a style without colours
 _BAR = Color.parse("bright_magenta")
 
 
-class LineBar(ScrollBar):
+class LineBar(ScrollBar, PromptHolder):
     def __init__(self, vertical: bool = True, name: str | None = None, *, thickness: int = 1):
         super().__init__(vertical, name, thickness=thickness)
         self._kinds: dict[Segment, Strip] = {}

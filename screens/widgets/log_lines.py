@@ -22,6 +22,7 @@ from textual.widget import Widget
 from screens.direct_paint import styled_lines
 from screens.widgets.log_bar import LineBar
 from screens.widgets.log_rows import MAX_DISPLAY, LogRows
+from screens.widgets.prompts import PromptHolder
 from tui.logs.record import Record
 from tui.logs.view import LogView
 
@@ -29,7 +30,7 @@ from tui.logs.view import LogView
 LineKey = tuple[int, Record | None, int, bool, int, int]
 
 
-class LogLines(LogRows, can_focus=True):
+class LogLines(LogRows, PromptHolder, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "log-lines--time",
         "log-lines--tag",

@@ -12,10 +12,11 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
-from textual.widget import Widget
+
+from screens.widgets.prompts import PromptHolder
 
 
-class StatusLine(Widget):
+class StatusLine(PromptHolder):
     DEFAULT_CSS = """
     StatusLine {
         height: 1;
