@@ -138,19 +138,16 @@ class LogArrivals(LogContainers):
 
     def _bar_now(self) -> None:
         self._bar_due = False
-        chrome = [self.bar, *self.lines.scrollbars()]
-        if not self.is_attached:
-            settle(chrome)
-            return
         try:
-            with held([self.bar]):
-                self._render_bar()
-            self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
-            self.lines.prepare_ahead()
+            if self.is_attached:
+                with held([self.bar]):
+                    self._render_bar()
+                self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
+                self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
-        finally:
-            settle(chrome)
+        finally:  # what the paint did not take (or no paint, once detached) is asked for
+            settle([self.bar, *self.lines.scrollbars()])
 
     def _drain(self) -> None:
         """The tick: rows a busy source left in the inbox, painted with the next frame."""
