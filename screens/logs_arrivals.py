@@ -1,8 +1,9 @@
 """How rows reach the Logs pane's screen. Sources hand them to an `Inbox`: one reader thread per
-container; the function log stream and deployment events on the UI loop itself. Rows
-after a quiet spell are taken by a loop callback and painted at once, at most PROMPT_RATE times
-a second: the rows written first, the status bar after (issue 17). A flood is taken by a tick
-five times a second and painted with the next frame. `LogsScreen` builds on this class."""
+container; the function log stream and deployment events on the UI loop itself. Rows after a
+quiet spell are taken by a loop callback and painted at once, at most PROMPT_RATE times a
+second: the rows written first, the status bar and the scrollbars within BARS_AFTER_S, once
+for the rows of that moment (issue 17). A flood is taken by a tick five times a second and
+painted with the next frame. `LogsScreen` builds on this class."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tui.logs.view import LogView
 
 TICK_S = 0.2  # a flood of rows repaints five times a second
 PROMPT_RATE = 20  # rows after a quiet spell are painted at once, this many times a second at most
+BARS_AFTER_S = 1 / 60  # the status bar and scrollbars follow such rows within Textual's frame
 
 
 class LogArrivals(LogContainers):
@@ -35,6 +37,7 @@ class LogArrivals(LogContainers):
     def _init_arrivals(self) -> None:
         self._last_drain = 0.0
         self._bar_due = False  # the status bar is to be painted after the rows (`_bar_now`)
+        self._bar_timer: asyncio.TimerHandle | None = None
         self._wrote_ahead = False  # the last rows taken were written ahead (`write_ahead`)
         self._prompts: deque[float] = deque(maxlen=PROMPT_RATE)  # times of the recent ones
         self._woken: tuple[asyncio.AbstractEventLoop, contextvars.Context] | None = None
@@ -123,27 +126,36 @@ class LogArrivals(LogContainers):
             return
         settle([lines])  # its bars: once painted below (`_bar_now`)
         # The rows are written (`Painting._write_patches`); the status bar ("n/m rows") and
-        # the scrollbars come after whatever waits on the loop and what the loop reads next,
-        # once for all of it: rows that arrive meanwhile (a mutation's scheduled follow-up
-        # often does, while the mutation's row is painted) are read and written first
-        # instead of after ~0.5 ms of bars (issue 17). asyncio runs the callbacks queued
-        # before it looks for I/O, so the bars' paint is queued from a callback of the
-        # next turn, behind the I/O that turn finds.
-        if not self._bar_due:
-            self._bar_due = True
-            asyncio.get_running_loop().call_soon(self._bar_next_turn)
+        # the scrollbars follow within BARS_AFTER_S, once for all the rows of that moment.
+        # Rows come in clusters: a mutation's scheduled follow-up logs 1-3 ms after it. Painted
+        # at once, the bars (0.3-1 ms on a busy machine) were still being painted when the
+        # follow-up's answer came, and it waited for them (issue 17, traces of a real
+        # terminal); now it finds the loop idle, and one paint of the bars serves both.
+        self._bar_due = True
+        asyncio.get_running_loop().call_soon(self._after_io)
 
-    def _bar_next_turn(self) -> None:
-        asyncio.get_running_loop().call_soon(self._bar_now)
+    def _after_io(self) -> None:
+        # asyncio runs the callbacks queued before it looks for I/O: queued from this callback
+        # of the next turn, the next row's style is prepared behind the I/O that turn finds.
+        loop = asyncio.get_running_loop()
+        loop.call_soon(self._prepare_ahead)
+        if self._bar_timer is None:
+            self._bar_timer = loop.call_later(BARS_AFTER_S, self._bar_now)
+
+    def _prepare_ahead(self) -> None:
+        try:
+            if self.is_attached:
+                self.lines.prepare_ahead()
+        except Exception as exc:  # as a message handler's error would be: the App reports it
+            self.app._handle_exception(exc)
 
     def _bar_now(self) -> None:
-        self._bar_due = False
+        self._bar_due, self._bar_timer = False, None
         try:
             if self.is_attached:
                 with held([self.bar]):
                     self._render_bar()
                 self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
-                self.lines.prepare_ahead()
         except Exception as exc:  # as a message handler's error would be: the App reports it
             self.app._handle_exception(exc)
         finally:  # what the paint did not take (or no paint, once detached) is asked for
