@@ -214,19 +214,44 @@ def write_ahead(screen: Screen[Any], widget: Widget, offset: int, lines: dict[in
     there = [*last.rows[shift:moving], *[[]] * shift, *last.rows[moving:]]
     over = last.over
     written = dict(lines)
+    swapped: set[int] = set()
     for y in range(moving - shift):  # a row moved under other scrollbar cells: those again
         if y not in written and over[y] != over[y + shift]:
-            written[y] = Strip.join(there[y])
-    rows: list[tuple[int, Row]] = []
-    for y in sorted(written):
+            row = _swap_bars(there[y], over[y + shift], over[y])
+            if row is None:
+                written[y] = Strip.join(there[y])
+            else:
+                there[y] = row
+                swapped.add(y)
+    for y in written:
         pieces: list[Piece] = [(0, region.width, written[y])]
         for x0, x1, strip in over[y]:
             pieces = _lay(pieces, x0, x1, strip)
         there[y] = [strip for _, _, strip in pieces]
-        rows.append((y, there[y]))
+    rows = [(y, there[y]) for y in sorted(written.keys() | swapped)]
     memory[region] = _Drawn(there, offset, over)
     app._display(screen, cast("Any", Patches([RegionUpdate(region, rows, shift, moving)])))
     return True
+
+
+def _swap_bars(row: Row, was: Bars, now: Bars) -> Row | None:
+    """A row moved under other scrollbar cells: its pieces with the bar pieces it was laid
+    with (``was``) swapped for ``now``'s, when those lie at the same places; None when it
+    cannot be told which pieces they were (the row is then laid again: a join and a crop of
+    its line, ~20 us a row, 2-4 rows an arrival as the thumb's ends pass)."""
+    if [(x0, x1) for x0, x1, _ in was] != [(x0, x1) for x0, x1, _ in now]:
+        return None
+    laid = {x0: strip for x0, _, strip in was}
+    new = {x0: strip for x0, _, strip in now}
+    out: Row = []
+    x = swapped = 0
+    for piece in row:
+        if laid.get(x) is piece:
+            piece = new[x]
+            swapped += 1
+        out.append(piece)
+        x += piece.cell_length
+    return out if swapped == len(now) else None
 
 
 def painted_ahead(screen: Screen[Any], widget: Widget) -> bool:
@@ -252,23 +277,41 @@ def styled_lines(widget: Widget, contents: dict[int, Strip]) -> dict[int, Strip]
     each content line: Textual's `StylesCache.render_line`, then the app's line filters, as
     `StylesCache.render` applies them (a widget without a border title). What is the widget's
     and not the line's (its colours, sizes, theme, filters) is looked up once: per line it was
-    two thirds of the styling (issue 17)."""
+    two thirds of the styling (issue 17). A bare widget's line of its width is its own styled
+    line (`_bare`): `render_line` pads a content line to the width and lays a gutter around it."""
     base_background, background = widget.background_colors
-    styles, app = widget.styles, widget.app
-    size, content_size, padding = widget.region.size, widget.content_region.size, styles.padding
-    opacity, theme, native = widget.opacity, app.ansi_theme, app.native_ansi_color
+    styles, size, opacity = widget.styles, widget.region.size, widget.opacity
     filters = widget.get_line_filters()
-    render_line = widget._styles_cache.render_line
+    bare = _bare(styles, opacity)
     out: dict[int, Strip] = {}
     for y, content in contents.items():
-        strip = render_line(
-            styles, y, size, content_size, padding, base_background, background,
-            _constant(content), None, None, opacity, theme, native,
-        )  # fmt: skip
+        if bare and content.cell_length == size.width:
+            strip = content  # what `render_line` returns for it, less ~10 us of getting there
+        else:
+            app = widget.app
+            strip = widget._styles_cache.render_line(
+                styles, y, size, widget.content_region.size, styles.padding, base_background,
+                background, _constant(content), None, None, opacity, app.ansi_theme,
+                app.native_ansi_color,
+            )  # fmt: skip
         for line_filter in filters:
             strip = strip.apply_filter(line_filter, background)
         out[y] = strip
     return out
+
+
+def _bare(styles: Any, opacity: float) -> bool:
+    """Whether `StylesCache.render_line` gives a content line of the widget's width back as it
+    is: no border, outline, padding, hatch, tint or (text) opacity (the Logs pane's log)."""
+    return (
+        not any(edge for edge, _ in styles.border)
+        and not any(edge for edge, _ in styles.outline)
+        and not any(styles.padding)
+        and opacity == 1.0
+        and styles.text_opacity == 1.0
+        and not styles.tint.a
+        and not (styles.has_rule("hatch") and styles.hatch != "none")
+    )
 
 
 def _constant(line: Strip) -> Callable[[int], Strip]:

@@ -212,8 +212,8 @@ def test_the_demo_opens_the_logs_pane_on_recent_lines(tmux: Tmux, tmp_path: Path
     tmux.start([sys.executable, "-m", "screens", "demo"], env=env)
     tmux.wait_for(lambda s: "http up" in s, what="demo up", timeout=30)
     tmux.keys("2")
-    # The rows are written first and the bar right after them (issue 17): a capture may fall
-    # between the two, so the bar is waited for too.
+    # The rows are written first and the bar within a frame after them (issue 17,
+    # BARS_AFTER_S): a capture may fall between the two, so the bar is waited for too.
     screen, _ = tmux.wait_for(
         lambda s: (
             "M tasks:create" in s

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from rich.segment import Segment
 from textual.scrollbar import ScrollBar
 
@@ -81,8 +82,10 @@ async def test_lines_moved_instead_of_restyled_paint_what_a_full_repaint_does(
 
 
 async def test_a_new_row_while_following_styles_only_the_lines_that_changed(
-    sandbox: Any,
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from screens.widgets import log_lines
+
     app = app_for(sandbox, connect_convex=False)
     async with app.run_test(size=(120, 40)) as pilot:
         rng = random.Random(3)
@@ -96,6 +99,14 @@ async def test_a_new_row_while_following_styles_only_the_lines_that_changed(
             return original(*args)
 
         lines._styles_cache.render_line = counting  # type: ignore[method-assign,assignment]
+        # The write ahead styles the lines itself (`styled_lines`, used by the log's module).
+        from screens.direct_paint import styled_lines as ahead
+
+        def styling(widget: Any, contents: dict[int, Any]) -> Any:
+            styled.extend(contents)
+            return ahead(widget, contents)
+
+        monkeypatch.setattr(log_lines, "styled_lines", styling)
         screen.inbox.put(rows(500, 1, rng))
         screen._drain_now()
         await pilot.pause()
@@ -263,3 +274,35 @@ def test_only_textuals_own_terminal_driver_has_its_paints_written_directly() -> 
     assert not writes_plainly(bare(Framing))
     assert not writes_plainly(bare(WebDriver)) and not writes_plainly(bare(HeadlessDriver))
     assert not writes_plainly(None)
+
+
+async def test_a_bare_widgets_lines_are_styled_as_textual_styles_them(sandbox: Any) -> None:
+    """`styled_lines` skips `StylesCache.render_line` for a line of a bare widget's width (no
+    border, padding, tint…: the log): what it returns is what Textual's path returns. With
+    padding, it takes that path."""
+    from screens.direct_paint import _bare, _constant, styled_lines
+
+    app = app_for(sandbox, connect_convex=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await filled(pilot, rows(0, 80, random.Random(6)))
+        lines = screen.lines
+
+        def textuals(y: int, content: Any) -> Any:
+            base, background = lines.background_colors
+            strip = lines._styles_cache.render_line(
+                lines.styles, y, lines.region.size, lines.content_region.size,
+                lines.styles.padding, base, background, _constant(content), None, None,
+                lines.opacity, app.ansi_theme, app.native_ansi_color,
+            )  # fmt: skip
+            for line_filter in lines.get_line_filters():
+                strip = strip.apply_filter(line_filter, background)
+            return strip
+
+        for padded in (False, True):
+            if padded:
+                lines.styles.padding = (0, 2)
+                await pilot.pause()
+            assert _bare(lines.styles, lines.opacity) is not padded
+            width = lines.content_region.width if padded else lines.size.width
+            contents = {y: lines.render_line(y).crop_extend(0, width, None) for y in range(5)}
+            assert styled_lines(lines, contents) == {y: textuals(y, c) for y, c in contents.items()}

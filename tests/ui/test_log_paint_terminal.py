@@ -329,3 +329,20 @@ async def test_after_the_terminal_was_handed_over_the_next_paint_writes_whole(
         app._resume_signal()
         whole = arrive(202)
         assert whole.shift == 0 and len(whole.rows) == region.height
+
+
+def test_a_row_moved_under_other_scrollbar_cells_gets_them_swapped_in_place() -> None:
+    """`write_ahead` rewrites a moved row whose scrollbar cells differ (the thumb's ends): the
+    bar pieces it was laid with are swapped for the new ones when they lie at the same places
+    and are the very pieces laid; otherwise (None) the row is laid again from its line."""
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    from screens.direct_paint import _swap_bars
+
+    line = Strip([Segment("log line ")], 9)
+    track, thumb = Strip([Segment(" ")], 1), Strip([Segment("▇")], 1)
+    assert _swap_bars([line, track], [(9, 10, track)], [(9, 10, thumb)]) == [line, thumb]
+    # Another bar place, or a piece that is not the one laid there: laid again.
+    assert _swap_bars([line, track], [(9, 10, track)], [(8, 9, thumb)]) is None
+    assert _swap_bars([line, Strip([Segment(" ")], 1)], [(9, 10, track)], [(9, 10, thumb)]) is None
