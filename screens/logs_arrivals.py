@@ -13,6 +13,7 @@ import contextvars
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from textual.widget import Widget
 
@@ -91,11 +92,15 @@ class LogArrivals(LogContainers):
             self._drain_now()
 
     def _arrived(self) -> None:
-        if not self.is_attached:
-            return
+        if self.is_attached:
+            self._reporting(self._take_arrivals)
+
+    def _reporting(self, step: Callable[[], object]) -> None:
+        """A loop callback's work, run as a message handler is: an error is the App's to report
+        (a plain loop callback's would only reach asyncio's log)."""
         try:
-            self._take_arrivals()
-        except Exception as exc:  # as a message handler's error would be: the App reports it
+            step()
+        except Exception as exc:
             self.app._handle_exception(exc)
 
     def _take_arrivals(self) -> None:
@@ -143,23 +148,21 @@ class LogArrivals(LogContainers):
             self._bar_timer = loop.call_later(BARS_AFTER_S, self._bar_now)
 
     def _prepare_ahead(self) -> None:
-        try:
-            if self.is_attached:
-                self.lines.prepare_ahead()
-        except Exception as exc:  # as a message handler's error would be: the App reports it
-            self.app._handle_exception(exc)
+        if self.is_attached:
+            self._reporting(self.lines.prepare_ahead)
 
     def _bar_now(self) -> None:
         self._bar_due, self._bar_timer = False, None
         try:
             if self.is_attached:
-                with held([self.bar]):
-                    self._render_bar()
-                self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
-        except Exception as exc:  # as a message handler's error would be: the App reports it
-            self.app._handle_exception(exc)
+                self._reporting(self._paint_bars)
         finally:  # what the paint did not take (or no paint, once detached) is asked for
             settle([self.bar, *self.lines.scrollbars()])
+
+    def _paint_bars(self) -> None:
+        with held([self.bar]):
+            self._render_bar()
+        self._paint_now([self.lines, self.bar] if self._bars_changed() else [self.bar])
 
     def _drain(self) -> None:
         """The tick: rows a busy source left in the inbox, painted with the next frame."""
